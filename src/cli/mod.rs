@@ -1,0 +1,169 @@
+//! The command line: `citytwin run | validate | cities | schema`. The only code that reads argv,
+//! writes to the terminal and chooses exit codes: 0 success, 1 runtime failure, 2 invalid input
+//! (scenario, flags, files), 3 the scenario's SLOs were breached.
+
+mod progress;
+mod table;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::scenario::{self, ScenarioError};
+use crate::sim::{self, RunOptions};
+
+/// Exit code: the run finished but an SLO was breached.
+pub const EXIT_SLO_BREACHED: u8 = 3;
+/// Exit code: invalid input.
+pub const EXIT_INVALID: u8 = 2;
+/// Exit code: runtime failure.
+pub const EXIT_FAILURE: u8 = 1;
+
+#[derive(Parser, Debug)]
+#[command(name = "citytwin", version, about = "Digital twin and load tester for city IoT sensor deployments")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate a scenario and write its results folder.
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Results folder (default: output/<scenario file stem>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Master seed, overriding the file's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a scenario key, e.g. --set sensors[0].count=500 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// No progress bar and no summary table.
+        #[arg(long)]
+        quiet: bool,
+        /// Print summary.json to stdout instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Check a scenario and say what would be simulated.
+    Validate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Override a scenario key (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List the built-in city presets.
+    Cities {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the JSON Schema of the scenario format (for editor completion).
+    Schema,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_INVALID } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Run { scenario, out, seed, set, quiet, json, threads } => run(&scenario, out, seed, &set, quiet, json, threads),
+        Command::Validate { scenario, set } => validate(&scenario, &set),
+        Command::Cities { json } => cities(json),
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&scenario::load::schema()).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn load(path: &Path, set: &[String], seed: Option<u64>) -> Result<scenario::Scenario, ExitCode> {
+    scenario::load(&path.to_string_lossy(), set, seed).map_err(|e| {
+        eprintln!("error: {e}");
+        match e {
+            ScenarioError::Io { .. } | ScenarioError::Invalid { .. } => ExitCode::from(EXIT_INVALID),
+        }
+    })
+}
+
+fn run(path: &Path, out: Option<PathBuf>, seed: Option<u64>, set: &[String], quiet: bool, json: bool, threads: Option<usize>) -> ExitCode {
+    let scenario = match load(path, set, seed) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let out = out.unwrap_or_else(|| {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+        PathBuf::from("output").join(stem)
+    });
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot start {} worker threads: {e}", threads.unwrap_or(0));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let started_at = progress::rfc3339_now();
+    let wall = Instant::now();
+    let mut bar = progress::Bar::new(scenario.duration, quiet || json);
+    let mut report = pool.install(|| {
+        let mut cb = |p: sim::Progress| bar.update(p);
+        sim::run(&scenario, RunOptions { progress: Some(&mut cb), ..Default::default() })
+    });
+    bar.finish();
+    let wall_seconds = wall.elapsed().as_secs_f64();
+    report.run.wall_seconds = wall_seconds;
+    report.run.started_at = started_at;
+    report.run.threads = pool.current_num_threads();
+    report.run.events_per_second = report.run.events as f64 / wall_seconds.max(1e-9);
+    if let Err(e) = crate::output::write_results(&report, &out) {
+        eprintln!("error: writing results: {e}");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else if !quiet {
+        print!("{}", table::summary(&report, &out));
+    }
+    if report.slo.breached {
+        if !json {
+            eprintln!("SLO breached: {}", report.slo.checks.iter().filter(|c| !c.ok).map(|c| format!("{} (threshold {}, measured {:.4})", c.name, c.threshold, c.actual)).collect::<Vec<_>>().join("; "));
+        }
+        return ExitCode::from(EXIT_SLO_BREACHED);
+    }
+    ExitCode::SUCCESS
+}
+
+fn validate(path: &Path, set: &[String]) -> ExitCode {
+    match load(path, set, None) {
+        Ok(s) => {
+            print!("{}", table::plan(&s));
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn cities(json: bool) -> ExitCode {
+    let all = scenario::cities::all();
+    if json {
+        println!("{}", serde_json::to_string_pretty(all).unwrap_or_default());
+    } else {
+        print!("{}", table::cities(all));
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,91 @@
+//! Plain-text tables for the terminal: the end-of-run summary, the `validate` plan and the
+//! city list.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::metrics::Report;
+use crate::scenario::Scenario;
+use crate::scenario::cities::City;
+
+/// The end-of-run summary.
+pub fn summary(r: &Report, out: &Path) -> String {
+    let mut s = String::new();
+    let u = &r.uplinks;
+    let _ = writeln!(s, "{} ({} s simulated, seed {})", r.scenario.name, r.simulated_seconds, r.seed);
+    let _ = writeln!(s, "  sensors {:>10}   gateways {:>6}", r.entities.sensors, r.entities.gateways);
+    let _ = writeln!(s, "  uplinks generated {:>12}  delivered {:>12}  ratio {:.4}", u.generated, u.delivered, u.delivery_ratio);
+    for (cause, n) in &u.lost {
+        let _ = writeln!(s, "    lost {cause:<14} {n:>12}");
+    }
+    let l = &r.latency_ms;
+    let _ = writeln!(s, "  latency ms  p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
+    for d in &r.districts {
+        let _ = writeln!(s, "  district {:<20} sensors {:>8}  ratio {:.4}", d.name, d.sensors, d.delivery_ratio);
+    }
+    for c in &r.slo.checks {
+        let _ = writeln!(s, "  SLO {:<20} threshold {:<10} measured {:<10.4} {}", c.name, c.threshold, c.actual, if c.ok { "ok" } else { "BREACHED" });
+    }
+    let _ = writeln!(s, "  {:.2} s wall, {:.2} M events/s, results in {}", r.run.wall_seconds, r.run.events_per_second / 1e6, out.display());
+    s
+}
+
+/// What `validate` says would be simulated.
+pub fn plan(sc: &Scenario) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}: valid", sc.file);
+    let _ = writeln!(s, "  scenario  {} (seed {}, duration {})", sc.name, sc.seed, sc.duration);
+    let place = sc.city.preset.map_or("explicit area".to_string(), |c| format!("{} ({}), origin {:.4}, {:.4}", c.name, c.country, c.latitude, c.longitude));
+    let _ = writeln!(s, "  city      {place}; {:.2} km² ({:.0} m square)", sc.city.area_km2, sc.city.side_m);
+    for d in &sc.city.districts {
+        let _ = writeln!(s, "  district  {:<20} share {:.3}", d.name, d.share);
+    }
+    let mut total_sensors = 0;
+    let mut total_uplinks = 0.0;
+    for g in &sc.groups {
+        let expected = g.count as f64 * sc.duration.as_secs_f64() / g.report_every.as_secs_f64();
+        total_sensors += g.count;
+        total_uplinks += expected;
+        let _ = writeln!(
+            s,
+            "  sensors   {:<22} {:>9} x {:<16} every {:<8} {:>4} B {:<8} ~{:.0} uplinks",
+            g.name,
+            g.count,
+            g.kind.id,
+            g.report_every.to_string(),
+            g.payload_bytes,
+            g.radio.name(),
+            expected
+        );
+    }
+    for g in &sc.gateways {
+        let _ = writeln!(s, "  gateways  {:<22} {:>9} ({:?} placement, backhaul {:?} {})", g.name, g.count, g.placement, g.backhaul, g.backhaul_latency);
+    }
+    let l = &sc.lorawan;
+    let _ = writeln!(
+        s,
+        "  lorawan   {:?}, {} channels, {} kHz, CR 4/{}, {:?} interference, {:?} path loss",
+        l.region,
+        l.channels,
+        l.bandwidth_khz,
+        l.coding_rate + 4,
+        l.interference,
+        l.path_loss
+    );
+    let _ = writeln!(s, "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected");
+    s
+}
+
+/// The city presets.
+pub fn cities(all: &[City]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{:<16} {:<18} {:>3} {:>9} {:>10} {:>11} {:>9} {:>9}", "id", "name", "cc", "lat", "lon", "population", "km²", "gCO2/kWh");
+    for c in all {
+        let _ = writeln!(
+            s,
+            "{:<16} {:<18} {:>3} {:>9.4} {:>10.4} {:>11} {:>9.1} {:>9.1}",
+            c.id, c.name, c.country, c.latitude, c.longitude, c.population, c.land_area_km2, c.grid_co2_g_per_kwh
+        );
+    }
+    s
+}

@@ -1,0 +1,17 @@
+//! citytwin: a digital twin and load tester for city-scale IoT sensor deployments.
+//!
+//! A planner writes a scenario file ([`scenario`]); the engine ([`sim`]) builds a bevy_ecs
+//! World of sensors and gateways and runs it in integer virtual time on pure models
+//! ([`model`]); collectors ([`metrics`]) produce a [`metrics::Report`], which the writers
+//! ([`output`]) turn into summary.json, timeseries.csv and charts. [`cli`] is the only code
+//! that touches argv, the terminal and exit codes.
+//!
+//! Imports flow one way: cli -> sim -> model, sim -> metrics, output reads the Report only.
+
+pub mod cli;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod scenario;
+pub mod sim;
+pub mod time;

@@ -1,0 +1,198 @@
+//! Collectors the engine writes into while it runs: uplink counters by cause, an HDR latency
+//! histogram, and per-bucket counters for the city, each district and each sensor group.
+//! Recording is a few array increments; nothing is allocated per uplink.
+
+use std::collections::BTreeMap;
+
+use bevy_ecs::resource::Resource;
+use hdrhistogram::Histogram;
+
+use super::report::{Latency, LossCause, Sample, ScopeReport, TimeSeries, Uplinks};
+use crate::time::SimTime;
+
+/// Counters kept per (bucket, scope).
+#[derive(Clone, Copy, Default)]
+struct Cell {
+    generated: u64,
+    delivered: u64,
+    lost: [u64; LossCause::ALL.len()],
+}
+
+/// The engine's metric collectors.
+#[derive(Resource)]
+pub struct Metrics {
+    bucket_us: u64,
+    /// Scope names: "city", then districts, then groups.
+    scopes: Vec<String>,
+    district_base: usize,
+    group_base: usize,
+    cells: Vec<Cell>,
+    generated: u64,
+    sent: u64,
+    delivered: u64,
+    lost: [u64; LossCause::ALL.len()],
+    latency_us: Histogram<u64>,
+    /// Engine events, for the progress bar and the `run` block.
+    pub events: u64,
+}
+
+impl Metrics {
+    /// Collectors for a run of `duration` with buckets of `bucket`.
+    pub fn new(duration: SimTime, bucket: SimTime, districts: &[String], groups: &[String]) -> Self {
+        let mut scopes = vec!["city".to_string()];
+        scopes.extend(districts.iter().map(|d| format!("district:{d}")));
+        scopes.extend(groups.iter().map(|g| format!("group:{g}")));
+        let buckets = duration.0.div_ceil(bucket.0.max(1)).max(1) as usize;
+        Metrics {
+            bucket_us: bucket.0.max(1),
+            district_base: 1,
+            group_base: 1 + districts.len(),
+            cells: vec![Cell::default(); buckets * scopes.len()],
+            scopes,
+            generated: 0,
+            sent: 0,
+            delivered: 0,
+            lost: [0; LossCause::ALL.len()],
+            // Three significant digits from 1 µs up; resizes itself for longer latencies.
+            latency_us: Histogram::new(3).unwrap_or_else(|_| unreachable_histogram()),
+            events: 0,
+        }
+    }
+
+    fn cells_for(&mut self, t: SimTime, district: u16, group: u16) -> [usize; 3] {
+        let n = self.scopes.len();
+        let buckets = self.cells.len() / n;
+        let b = ((t.0 / self.bucket_us) as usize).min(buckets - 1) * n;
+        [b, b + self.district_base + district as usize, b + self.group_base + group as usize]
+    }
+
+    /// A sensor produced a reading at `t`.
+    pub fn generated(&mut self, t: SimTime, district: u16, group: u16) {
+        self.generated += 1;
+        self.events += 1;
+        for i in self.cells_for(t, district, group) {
+            self.cells[i].generated += 1;
+        }
+    }
+
+    /// A reading was put on the air.
+    pub fn sent(&mut self) {
+        self.sent += 1;
+    }
+
+    /// A reading generated at `t` reached the network server `latency` after it was taken.
+    pub fn delivered(&mut self, t: SimTime, district: u16, group: u16, latency: SimTime) {
+        self.delivered += 1;
+        self.events += 1;
+        let _ = self.latency_us.record(latency.0.max(1));
+        for i in self.cells_for(t, district, group) {
+            self.cells[i].delivered += 1;
+        }
+    }
+
+    /// A reading generated at `t` was lost for `cause`.
+    pub fn lost(&mut self, t: SimTime, district: u16, group: u16, cause: LossCause) {
+        self.lost[cause as usize] += 1;
+        self.events += 1;
+        for i in self.cells_for(t, district, group) {
+            self.cells[i].lost[cause as usize] += 1;
+        }
+    }
+
+    /// Counted engine events (for progress).
+    pub fn add_events(&mut self, n: u64) {
+        self.events += n;
+    }
+
+    /// The uplink block.
+    pub fn uplinks(&self) -> Uplinks {
+        Uplinks {
+            generated: self.generated,
+            sent: self.sent,
+            delivered: self.delivered,
+            delivery_ratio: ratio(self.delivered, self.generated),
+            lost: LossCause::ALL.iter().map(|c| (c.name(), self.lost[*c as usize])).collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    /// Latency percentiles in milliseconds.
+    pub fn latency(&self) -> Latency {
+        let h = &self.latency_us;
+        if h.is_empty() {
+            return Latency::default();
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        Latency {
+            p50: ms(h.value_at_quantile(0.50)),
+            p95: ms(h.value_at_quantile(0.95)),
+            p99: ms(h.value_at_quantile(0.99)),
+            max: ms(h.max()),
+            mean: (h.mean() / 1000.0 * 1000.0).round() / 1000.0,
+        }
+    }
+
+    /// Totals per district (`base = districts`) or group, with sensor counts.
+    pub fn scope_reports(&self, districts: bool, sensors: &[u64]) -> Vec<ScopeReport> {
+        let n = self.scopes.len();
+        let (base, len) = if districts {
+            (self.district_base, self.group_base - self.district_base)
+        } else {
+            (self.group_base, n - self.group_base)
+        };
+        (0..len)
+            .map(|k| {
+                let (mut g, mut d) = (0, 0);
+                for cell in self.cells.chunks(n) {
+                    g += cell[base + k].generated;
+                    d += cell[base + k].delivered;
+                }
+                let name = self.scopes[base + k].split_once(':').map_or("", |(_, v)| v).to_string();
+                ScopeReport { name, sensors: sensors.get(k).copied().unwrap_or(0), generated: g, delivered: d, delivery_ratio: ratio(d, g) }
+            })
+            .collect()
+    }
+
+    /// The tidy time series: generated, delivered, delivery_ratio and lost_<cause> per bucket
+    /// for every scope (lost counts for the city only).
+    pub fn timeseries(&self) -> TimeSeries {
+        let n = self.scopes.len();
+        let bucket_s = self.bucket_us as f64 / 1e6;
+        let mut rows = Vec::new();
+        for (b, cells) in self.cells.chunks(n).enumerate() {
+            let time_s = b as f64 * bucket_s;
+            for (s, cell) in cells.iter().enumerate() {
+                let scope = &self.scopes[s];
+                let mut push = |metric, value| rows.push(Sample { time_s, metric, scope: scope.clone(), value });
+                push("generated", cell.generated as f64);
+                push("delivered", cell.delivered as f64);
+                if cell.generated > 0 {
+                    push("delivery_ratio", ratio(cell.delivered, cell.generated));
+                }
+                if s == 0 {
+                    for c in LossCause::ALL {
+                        rows.push(Sample { time_s, metric: loss_metric(c), scope: scope.clone(), value: cell.lost[c as usize] as f64 });
+                    }
+                }
+            }
+        }
+        TimeSeries { bucket_s, rows }
+    }
+}
+
+fn loss_metric(c: LossCause) -> &'static str {
+    match c {
+        LossCause::OutOfRange => "lost_out_of_range",
+        LossCause::Collision => "lost_collision",
+    }
+}
+
+/// `a / b`, or 1 when nothing was expected.
+pub fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+fn unreachable_histogram() -> Histogram<u64> {
+    // Histogram::new(3) only fails for more than 5 significant digits; keep a valid fallback
+    // rather than panic.
+    Histogram::new_with_bounds(1, u64::MAX / 2, 2).unwrap_or_else(|_| Histogram::new(2).expect("2 significant digits are valid"))
+}

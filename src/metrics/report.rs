@@ -1,0 +1,244 @@
+//! The run [`Report`]: everything a run found, as plain data. `summary.json` is its serde form
+//! (schema `citytwin.summary/1`); the time series and map data travel beside it for the CSV and
+//! chart writers. Only the `run` block may differ between identical runs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Schema id written into summary.json.
+pub const SUMMARY_SCHEMA: &str = "citytwin.summary/1";
+
+/// Why an uplink was lost. Every uplink that is not delivered has exactly one cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LossCause {
+    /// No gateway hears the sensor at its spreading factor.
+    OutOfRange,
+    /// Every gateway that heard it lost it to an overlapping transmission.
+    Collision,
+}
+
+impl LossCause {
+    /// All causes, in report order.
+    pub const ALL: [LossCause; 2] = [LossCause::OutOfRange, LossCause::Collision];
+
+    /// The name used in summary.json and timeseries.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossCause::OutOfRange => "out_of_range",
+            LossCause::Collision => "collision",
+        }
+    }
+}
+
+/// A finished run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`SUMMARY_SCHEMA`].
+    pub schema: &'static str,
+    /// The crate version that produced it.
+    pub citytwin_version: &'static str,
+    /// What was run.
+    pub scenario: ScenarioInfo,
+    /// Master seed used.
+    pub seed: u64,
+    /// Simulated time in seconds.
+    pub simulated_seconds: f64,
+    /// Entity counts.
+    pub entities: Entities,
+    /// Uplink accounting: generated = delivered + sum(lost), exactly.
+    pub uplinks: Uplinks,
+    /// Latency from reading to network server, over delivered uplinks.
+    pub latency_ms: Latency,
+    /// Radio details.
+    pub radio: RadioReport,
+    /// Per-district results.
+    pub districts: Vec<ScopeReport>,
+    /// Per-sensor-group results.
+    pub groups: Vec<ScopeReport>,
+    /// Service-level objectives and whether they held.
+    pub slo: SloReport,
+    /// What may differ between identical runs.
+    pub run: RunInfo,
+    /// Time series, written to timeseries.csv (not to summary.json).
+    #[serde(skip)]
+    pub timeseries: TimeSeries,
+    /// Positions for maps (not in summary.json).
+    #[serde(skip)]
+    pub map: MapData,
+}
+
+/// Scenario identity.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioInfo {
+    /// Name from the file.
+    pub name: String,
+    /// Path as given.
+    pub file: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// `--set` overrides applied.
+    pub overrides: Vec<String>,
+}
+
+/// Entity counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Entities {
+    /// Sensors.
+    pub sensors: u64,
+    /// Gateways.
+    pub gateways: u64,
+}
+
+/// Uplink accounting.
+#[derive(Clone, Debug, Serialize)]
+pub struct Uplinks {
+    /// Readings produced by sensors.
+    pub generated: u64,
+    /// Readings put on the air.
+    pub sent: u64,
+    /// Readings that reached the network server (counted once however many gateways heard them).
+    pub delivered: u64,
+    /// delivered / generated (1 when nothing was generated).
+    pub delivery_ratio: f64,
+    /// Lost uplinks by cause; every known cause is listed, zero or not.
+    pub lost: BTreeMap<&'static str, u64>,
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Latency {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+/// Radio results.
+#[derive(Clone, Debug, Serialize)]
+pub struct RadioReport {
+    /// Interference model used.
+    pub interference: &'static str,
+    /// Uplink channels.
+    pub channels: u8,
+    /// Sensors per assigned spreading factor ("SF7".."SF12").
+    pub sf_distribution: BTreeMap<String, u64>,
+    /// Sensors that no gateway can hear even at their spreading factor.
+    pub sensors_out_of_range: u64,
+    /// Mean number of gateways that hear a sensor.
+    pub mean_gateways_in_reach: f64,
+    /// Per-gateway load.
+    pub gateways: Vec<GatewayReport>,
+}
+
+/// One gateway's load.
+#[derive(Clone, Debug, Serialize)]
+pub struct GatewayReport {
+    /// Gateway id, e.g. "gw-3".
+    pub id: String,
+    /// Metres east of the area's south-west corner.
+    pub x_m: f64,
+    /// Metres north.
+    pub y_m: f64,
+    /// Sensors within reach.
+    pub sensors_in_reach: u64,
+    /// Transmissions that arrived above sensitivity.
+    pub receptions: u64,
+    /// Of those, decoded.
+    pub decoded: u64,
+    /// Of those, lost to interference.
+    pub collided: u64,
+    /// Received airtime / (channels x simulated time).
+    pub utilisation: f64,
+}
+
+/// Results for one district or sensor group.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScopeReport {
+    /// District or group name.
+    pub name: String,
+    /// Sensors in it.
+    pub sensors: u64,
+    /// Readings generated.
+    pub generated: u64,
+    /// Delivered.
+    pub delivered: u64,
+    /// delivered / generated.
+    pub delivery_ratio: f64,
+}
+
+/// SLO evaluation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SloReport {
+    /// Each declared objective.
+    pub checks: Vec<SloCheck>,
+    /// Whether any objective failed (exit code 3).
+    pub breached: bool,
+}
+
+/// One objective.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloCheck {
+    /// e.g. "delivery_ratio_min".
+    pub name: &'static str,
+    /// The threshold.
+    pub threshold: f64,
+    /// The measured value.
+    pub actual: f64,
+    /// Whether it held.
+    pub ok: bool,
+}
+
+/// Facts about the run that may differ between identical runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunInfo {
+    /// Wall-clock seconds.
+    pub wall_seconds: f64,
+    /// Worker threads available.
+    pub threads: usize,
+    /// Start time, RFC 3339 UTC.
+    pub started_at: String,
+    /// Engine events processed (readings, receptions, outcomes).
+    pub events: u64,
+    /// Events per wall-clock second.
+    pub events_per_second: f64,
+}
+
+/// Tidy time series: one row per (bucket, metric, scope).
+#[derive(Clone, Debug, Default)]
+pub struct TimeSeries {
+    /// Bucket width in seconds.
+    pub bucket_s: f64,
+    /// Rows in (time, metric, scope) order.
+    pub rows: Vec<Sample>,
+}
+
+/// One time-series row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Start of the bucket, seconds.
+    pub time_s: f64,
+    /// Metric name, e.g. "delivery_ratio".
+    pub metric: &'static str,
+    /// "city", "district:<name>", "group:<name>" or "gateway:<id>".
+    pub scope: String,
+    /// Value.
+    pub value: f64,
+}
+
+/// Positions for maps.
+#[derive(Clone, Debug, Default)]
+pub struct MapData {
+    /// Side of the square area in metres.
+    pub side_m: f64,
+    /// Sensors: (x, y, spreading factor or 0 when out of range).
+    pub sensors: Vec<(f32, f32, u8)>,
+    /// Gateways: (x, y).
+    pub gateways: Vec<(f64, f64)>,
+}

@@ -1,0 +1,7 @@
+//! Pure domain maths, free of the engine: radio physics (airtime, link budget, propagation),
+//! random streams and distributions. Every formula here is testable alone against the closed
+//! forms of REFERENCE.md; nothing here knows about bevy_ecs, files or the clock.
+
+pub mod radio;
+pub mod interference;
+pub mod random;

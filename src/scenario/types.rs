@@ -1,0 +1,399 @@
+//! The scenario file format: serde types for every section a planner writes, exactly as they
+//! appear in TOML. Field docs become the descriptions in `citytwin schema` and the README.
+//!
+//! Nothing here applies defaults or checks ranges; that is `validate`, which turns a
+//! [`ScenarioFile`] into a resolved [`crate::scenario::Scenario`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::units::{Bandwidth, Charge, Db, Dbm, Distance, Duration};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Name, seed and simulated duration.
+    pub scenario: ScenarioSection,
+    /// Where: a city preset and/or an explicit area, split into districts.
+    pub city: CitySection,
+    /// Sensor groups: each a kind from the catalogue, a count and optional overrides.
+    #[serde(default)]
+    pub sensors: Vec<SensorGroupSpec>,
+    /// Gateway groups: how many, where, and how they reach the network server.
+    #[serde(default)]
+    pub gateways: Vec<GatewayGroupSpec>,
+    /// LoRaWAN network settings shared by all LoRaWAN sensors and gateways.
+    #[serde(default)]
+    pub lorawan: Option<LorawanSection>,
+    /// Service-level objectives; a breach makes `citytwin run` exit with code 3.
+    #[serde(default)]
+    pub slo: Option<SloSection>,
+    /// Result options.
+    #[serde(default)]
+    pub output: Option<OutputSection>,
+}
+
+/// `[scenario]`: what this run is.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSection {
+    /// A human name shown in reports.
+    pub name: String,
+    /// Free text for the report.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Master seed; every random stream derives from it. `--seed` overrides it.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Simulated time, e.g. "24h" or "7d".
+    pub duration: Duration,
+}
+
+/// `[city]`: the place and its districts.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitySection {
+    /// A built-in city (see `citytwin cities`): position, land area, grid carbon, tariff.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// The part of the city simulated, in km² (a square). Defaults to 4 km² with a preset.
+    #[serde(default)]
+    pub area_km2: Option<f64>,
+    /// Districts sharing the area and the sensors, west to east. Shares must add up to 1.
+    #[serde(default)]
+    pub districts: Vec<DistrictSpec>,
+}
+
+/// One district: a strip of the area holding `share` of the area and of each sensor group.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictSpec {
+    /// District name, used in `failures`, per-district results and sensor groups.
+    pub name: String,
+    /// Share of the area and of the sensors, in (0, 1].
+    pub share: f64,
+}
+
+/// How a sensor's reports are spaced in time.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    /// Every `report_every`, each gap shifted by a uniform jitter of ±`jitter`.
+    Periodic,
+    /// Exponential gaps with mean `report_every` (a Poisson process).
+    Poisson,
+}
+
+/// Radio technology of a device.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum RadioKind {
+    /// LoRaWAN (sub-GHz LoRa uplinks to gateways).
+    Lorawan,
+    /// NB-IoT / LTE-M cellular IoT.
+    Nbiot,
+    /// Wi-Fi to an access point.
+    Wifi,
+    /// LTE/5G cellular.
+    Cellular,
+    /// Ethernet / fiber / PoE.
+    Wired,
+}
+
+impl RadioKind {
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            RadioKind::Lorawan => "lorawan",
+            RadioKind::Nbiot => "nbiot",
+            RadioKind::Wifi => "wifi",
+            RadioKind::Cellular => "cellular",
+            RadioKind::Wired => "wired",
+        }
+    }
+}
+
+/// Battery chemistries and formats with reference capacities (REFERENCE.md section 2).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatteryKind {
+    /// Li-SOCl2 AA bobbin cell, 2.4 Ah, 3.6 V.
+    LiSocl2Aa,
+    /// Li-SOCl2 D bobbin cell, 19 Ah at low drain, 3.6 V.
+    LiSocl2D,
+    /// Two alkaline AA cells in series, ~3.0 Ah, 3 V.
+    Alkaline2xaa,
+    /// Rechargeable lithium pack, charged by a solar panel or mains.
+    LithiumRechargeable,
+}
+
+/// `power = { ... }`: how a device is powered. Give `battery` or `mains = true` (or both for a
+/// mains device with a battery backup).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PowerSpec {
+    /// Primary or rechargeable battery.
+    #[serde(default)]
+    pub battery: Option<BatteryKind>,
+    /// Battery capacity, overriding the chemistry's reference value, e.g. "8500mAh".
+    #[serde(default)]
+    pub capacity: Option<Charge>,
+    /// Powered from the grid (street light, kiosk, building).
+    #[serde(default)]
+    pub mains: Option<bool>,
+    /// How long a battery keeps a mains device running through an outage, e.g. "4h".
+    #[serde(default)]
+    pub battery_backup: Option<Duration>,
+    /// Solar panel peak power in watts (with a rechargeable battery).
+    #[serde(default)]
+    pub solar_panel_w: Option<f64>,
+}
+
+/// Data classification (NYC IoT Guidelines 1.3).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Classification {
+    /// Open data.
+    Public,
+    /// Not personal but not for open release.
+    Sensitive,
+    /// Personal data; the minimum for anything personal.
+    Private,
+    /// The most restricted.
+    Confidential,
+}
+
+/// `data = { ... }`: governance of the data a sensor group collects (NYC IoT Guidelines 1.2-1.5,
+/// DTPR). Carried into results and the transparency register.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// Why the data is collected (DTPR purpose id, e.g. "ecology", "mobility", "safety_security").
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// Whether the stream contains personal data (MAC addresses, images, plates).
+    #[serde(default)]
+    pub personal: Option<bool>,
+    /// public | sensitive | private | confidential.
+    #[serde(default)]
+    pub classification: Option<Classification>,
+    /// How long raw records are kept, e.g. "365d".
+    #[serde(default)]
+    pub retention: Option<Duration>,
+}
+
+/// `[[sensors]]`: a group of identical devices. Unset fields come from the kind's catalogue entry.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensorGroupSpec {
+    /// Catalogue kind, e.g. "air_quality", "parking", "noise" (see the README's catalogue).
+    pub kind: String,
+    /// Label for results; defaults to the kind.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Number of devices in the group.
+    pub count: u64,
+    /// Mean time between reports, e.g. "5m".
+    #[serde(default)]
+    pub report_every: Option<Duration>,
+    /// periodic (default) or poisson.
+    #[serde(default)]
+    pub timing: Option<Timing>,
+    /// For periodic timing: each gap is shifted by a uniform amount in ±jitter. Default 5 % of
+    /// the interval, so that devices switched on together drift apart as real ones do.
+    #[serde(default)]
+    pub jitter: Option<Duration>,
+    /// Application payload per report, in bytes.
+    #[serde(default)]
+    pub payload_bytes: Option<u16>,
+    /// Radio technology.
+    #[serde(default)]
+    pub radio: Option<RadioKind>,
+    /// Transmit power, e.g. "14dBm".
+    #[serde(default)]
+    pub tx_power: Option<Dbm>,
+    /// Fixed LoRa spreading factor 7..12; by default each sensor gets the lowest SF its link
+    /// budget to the best gateway allows.
+    #[serde(default)]
+    pub spreading_factor: Option<u8>,
+    /// Put the whole group in one district instead of spreading it by district shares.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// Power source; defaults to the kind's usual source.
+    #[serde(default)]
+    pub power: Option<PowerSpec>,
+    /// Data governance declarations.
+    #[serde(default)]
+    pub data: Option<DataSpec>,
+}
+
+/// Where a gateway group's gateways stand.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    /// A regular grid over the area (or over the district, with `district`).
+    Grid,
+    /// Uniformly at random over the area (seeded).
+    Random,
+    /// At the coordinates in `positions`.
+    Explicit,
+}
+
+/// A point in the simulated area, in metres east (`x`) and north (`y`) of its south-west corner.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PointSpec {
+    /// Metres east of the south-west corner, e.g. "1.2km" or 1200.
+    pub x: Distance,
+    /// Metres north of the south-west corner.
+    pub y: Distance,
+}
+
+/// Backhaul technology from a gateway to the network server.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BackhaulKind {
+    /// Fiber or Ethernet.
+    Fiber,
+    /// Cellular modem.
+    Cellular,
+    /// Wi-Fi or point-to-point radio.
+    Wireless,
+}
+
+/// `backhaul = { ... }`: the gateway's link to the network server.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BackhaulSpec {
+    /// fiber | cellular | wireless.
+    pub kind: BackhaulKind,
+    /// One-way latency to the network server, e.g. "5ms". Default by kind: fiber 5ms,
+    /// wireless 20ms, cellular 60ms.
+    #[serde(default)]
+    pub latency: Option<Duration>,
+}
+
+/// `[[gateways]]`: a group of gateways.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayGroupSpec {
+    /// Label prefix for gateway ids; defaults to "gw".
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Radio technology served; only lorawan gateways are simulated so far.
+    #[serde(default)]
+    pub radio: Option<RadioKind>,
+    /// Number of gateways; with explicit placement it defaults to the number of positions.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// grid (default) | random | explicit.
+    #[serde(default)]
+    pub placement: Option<Placement>,
+    /// Coordinates for explicit placement.
+    #[serde(default)]
+    pub positions: Vec<PointSpec>,
+    /// Restrict grid/random placement to one district.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// Antenna gain added to every received signal, e.g. "3dBi".
+    #[serde(default)]
+    pub antenna_gain: Option<Db>,
+    /// Link to the network server.
+    #[serde(default)]
+    pub backhaul: Option<BackhaulSpec>,
+    /// Power source.
+    #[serde(default)]
+    pub power: Option<PowerSpec>,
+}
+
+/// Regional channel plan.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum Region {
+    /// Europe 863-870 MHz: 8 uplink channels of 125 kHz in the 1 % sub-band.
+    EU868,
+    /// North America 902-928 MHz: one 8-channel sub-band of 125 kHz.
+    US915,
+}
+
+/// How overlapping transmissions at a gateway are resolved.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InterferenceModel {
+    /// Any time overlap on the same channel and SF destroys both packets (pure ALOHA).
+    Aloha,
+    /// LoRaSim capture: the stronger packet survives when it is `capture_threshold` above the
+    /// other; an interferer that ends before the last `preamble_lock_symbols` of the new
+    /// packet's preamble does not harm it.
+    Capture,
+}
+
+/// Path-loss model for LoRa links.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathLoss {
+    /// LoRaSim / FLoRa urban log-distance: 127.41 + 20.8 log10(d/40 m).
+    LogDistance,
+    /// Oulu measurement: 128.95 + 23.2 log10(d/1 km).
+    Oulu,
+    /// Okumura-Hata (FLoRa variant): 127.5 + 35.2 log10(d/1 km).
+    OkumuraHata,
+}
+
+/// `[lorawan]`: network-wide LoRaWAN settings.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LorawanSection {
+    /// EU868 (default) or US915.
+    #[serde(default)]
+    pub region: Option<Region>,
+    /// Number of uplink channels sensors hop over (default 8, as both plans give one gateway).
+    #[serde(default)]
+    pub channels: Option<u8>,
+    /// Channel bandwidth: "125kHz" (default), "250kHz" or "500kHz".
+    #[serde(default)]
+    pub bandwidth: Option<Bandwidth>,
+    /// LoRa coding rate "4/5" (default) to "4/8".
+    #[serde(default)]
+    pub coding_rate: Option<String>,
+    /// aloha | capture (default).
+    #[serde(default)]
+    pub interference: Option<InterferenceModel>,
+    /// Power advantage a packet needs to survive an overlap under `capture` (default "6dB").
+    #[serde(default)]
+    pub capture_threshold: Option<Db>,
+    /// Preamble symbols that must be clear of interference for a late packet to lock (default 5).
+    #[serde(default)]
+    pub preamble_lock_symbols: Option<u8>,
+    /// log-distance (default) | oulu | okumura-hata.
+    #[serde(default)]
+    pub path_loss: Option<PathLoss>,
+    /// Standard deviation of static log-normal shadowing per link (default "0dB").
+    #[serde(default)]
+    pub shadowing_sigma: Option<Db>,
+    /// Extra margin above sensitivity when choosing a sensor's SF (default "0dB").
+    #[serde(default)]
+    pub link_margin: Option<Db>,
+}
+
+/// `[slo]`: thresholds the deployment must hold.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloSection {
+    /// Minimum share of generated uplinks delivered, in [0, 1].
+    #[serde(default)]
+    pub delivery_ratio_min: Option<f64>,
+    /// Maximum 99th-percentile latency from reading to network server, e.g. "2s".
+    #[serde(default)]
+    pub latency_p99_max: Option<Duration>,
+}
+
+/// `[output]`: result options.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// Width of the time-series buckets in timeseries.csv and the charts. Default: the duration
+    /// divided into 96 buckets, at least 1 s.
+    #[serde(default)]
+    pub bucket: Option<Duration>,
+}

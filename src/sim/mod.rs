@@ -1,0 +1,204 @@
+//! The engine: builds a bevy_ecs World from a validated scenario and runs it in virtual time.
+//!
+//! Lifecycle, as in simcore and nexosim: **assemble** ([`build::build`]: entities, coverage,
+//! first due times), **step** (one fixed-width window of simulated time per schedule run),
+//! **drain** (settle transmissions still on the air at the end), **observe** (assemble the
+//! [`Report`]).
+//!
+//! Systems run in a fixed order each step (the later stages of DESIGN.md's order, pipeline,
+//! privacy, store, energy and failures, slot in between `gateway` and the metrics as they land):
+//!
+//! 1. [`sense::sense`]: due sensors take readings and are rescheduled in the calendar;
+//! 2. [`transmit::transmit`]: readings become uplinks on a channel, sent to every gateway in reach;
+//! 3. [`channel::channel`]: per-gateway interference, in parallel across gateways;
+//! 4. [`gateway::gateway`]: decisions forwarded to the network server, deduplicated, settled.
+//!
+//! Cost grows with events: a step touches only the sensors due in it (the calendar) and the
+//! transmissions on the air. Randomness comes from counter-based streams keyed by (seed,
+//! purpose, entity, counter), so results are identical for any step width or thread count.
+
+pub mod build;
+pub mod calendar;
+pub mod channel;
+pub mod clock;
+pub mod gateway;
+pub mod sense;
+pub mod transmit;
+
+use bevy_ecs::prelude::*;
+
+use crate::metrics::report::*;
+use crate::metrics::Metrics;
+use crate::model::interference::Rule;
+use crate::scenario::Scenario;
+use crate::scenario::types::InterferenceModel;
+use crate::time::SimTime;
+
+/// Default engine step: long enough to batch work across gateways, short next to report
+/// intervals. Results do not depend on it.
+pub const DEFAULT_STEP: SimTime = SimTime::from_secs(10);
+
+/// What the engine reports while it runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Simulated time reached.
+    pub now: SimTime,
+    /// Simulated time to reach.
+    pub end: SimTime,
+    /// Events processed so far.
+    pub events: u64,
+}
+
+/// How to run.
+pub struct RunOptions<'a> {
+    /// Engine step width.
+    pub step: SimTime,
+    /// Called after each step.
+    pub progress: Option<&'a mut dyn FnMut(Progress)>,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions { step: DEFAULT_STEP, progress: None }
+    }
+}
+
+/// Runs a scenario to the end and returns its report. The `run` block's wall time and start
+/// are left for the caller to fill in.
+pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
+    let step = SimTime(opts.step.0.max(1));
+    let mut world = build::build(scenario, step);
+    let gateways = world.resource::<build::Layout>().gateways.len();
+    let district_names: Vec<String> = scenario.city.districts.iter().map(|d| d.name.clone()).collect();
+    let group_names: Vec<String> = scenario.groups.iter().map(|g| g.name.clone()).collect();
+    world.insert_resource(Metrics::new(scenario.duration, scenario.bucket, &district_names, &group_names));
+    world.insert_resource(clock::Clock::default());
+    world.insert_resource(sense::Readings::default());
+    world.insert_resource(transmit::Air { inbox: vec![Vec::new(); gateways] });
+    world.insert_resource(transmit::InFlight::default());
+    let rule = match scenario.lorawan.interference {
+        InterferenceModel::Aloha => Rule::Aloha,
+        InterferenceModel::Capture => Rule::Capture {
+            threshold_db: scenario.lorawan.capture_threshold_db as f32,
+            lock_symbols: scenario.lorawan.preamble_lock_symbols,
+            preamble_symbols: crate::model::radio::DEFAULT_PREAMBLE_SYMBOLS as u8,
+        },
+    };
+    world.insert_resource(channel::Receivers {
+        gateways: vec![channel::Receiver::new(scenario.lorawan.channels); gateways],
+        rule,
+    });
+
+    let mut schedule = Schedule::default();
+    schedule.add_systems((sense::sense, transmit::transmit, channel::channel, gateway::gateway).chain());
+
+    let steps = scenario.duration.0.div_ceil(step.0);
+    for n in 0..=steps {
+        {
+            let mut c = world.resource_mut::<clock::Clock>();
+            c.step = n;
+            c.step_start = SimTime(n * step.0);
+            c.step_end = SimTime((n + 1) * step.0);
+            // One extra step after the end settles everything still on the air.
+            c.draining = n == steps;
+        }
+        world.resource_mut::<calendar::Calendar>().open_step(n);
+        schedule.run(&mut world);
+        if let Some(cb) = opts.progress.as_mut() {
+            let events = world.resource::<Metrics>().events;
+            cb(Progress { now: SimTime(((n + 1) * step.0).min(scenario.duration.0)), end: scenario.duration, events });
+        }
+    }
+    observe(scenario, &mut world)
+}
+
+fn observe(scenario: &Scenario, world: &mut World) -> Report {
+    let layout = world.remove_resource::<build::Layout>().unwrap_or_default();
+    let metrics = world.remove_resource::<Metrics>();
+    let receivers = world.remove_resource::<channel::Receivers>();
+    let Some(metrics) = metrics else { unreachable_resources() };
+    let uplinks = metrics.uplinks();
+    let latency_ms = metrics.latency();
+    let duration_s = scenario.duration.as_secs_f64();
+    let channels = f64::from(scenario.lorawan.channels);
+    let gateways: Vec<GatewayReport> = receivers
+        .map(|r| r.gateways)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| GatewayReport {
+            id: layout.gateway_ids[i].clone(),
+            x_m: round2(layout.gateways[i].0),
+            y_m: round2(layout.gateways[i].1),
+            sensors_in_reach: layout.gateway_reach[i],
+            receptions: r.receptions,
+            decoded: r.decoded,
+            collided: r.collided,
+            utilisation: r.airtime_us as f64 / 1e6 / (channels * duration_s),
+        })
+        .collect();
+    let mut sf_distribution = std::collections::BTreeMap::new();
+    for sf in 7..=12u8 {
+        sf_distribution.insert(format!("SF{sf}"), layout.sensors.iter().filter(|s| s.2 == sf).count() as u64);
+    }
+    let sensors_out_of_range = layout.sensors.iter().filter(|s| s.2 == 0).count() as u64;
+    let n_sensors = layout.sensors.len() as u64;
+    let links: u64 = layout.gateway_reach.iter().sum();
+    let slo = evaluate_slo(scenario, &uplinks, &latency_ms);
+    Report {
+        schema: SUMMARY_SCHEMA,
+        citytwin_version: env!("CARGO_PKG_VERSION"),
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            file: scenario.file.clone(),
+            sha256: scenario.sha256.clone(),
+            overrides: scenario.overrides.clone(),
+        },
+        seed: scenario.seed,
+        simulated_seconds: duration_s,
+        entities: Entities { sensors: n_sensors, gateways: layout.gateways.len() as u64 },
+        radio: RadioReport {
+            interference: match scenario.lorawan.interference {
+                InterferenceModel::Aloha => "aloha",
+                InterferenceModel::Capture => "capture",
+            },
+            channels: scenario.lorawan.channels,
+            sf_distribution,
+            sensors_out_of_range,
+            mean_gateways_in_reach: if n_sensors == 0 { 0.0 } else { links as f64 / n_sensors as f64 },
+            gateways,
+        },
+        districts: metrics.scope_reports(true, &layout.district_sensors),
+        groups: metrics.scope_reports(false, &layout.group_sensors),
+        uplinks,
+        latency_ms,
+        slo,
+        run: RunInfo { wall_seconds: 0.0, threads: rayon::current_num_threads(), started_at: String::new(), events: metrics.events, events_per_second: 0.0 },
+        timeseries: metrics.timeseries(),
+        map: MapData { side_m: scenario.city.side_m, sensors: layout.sensors, gateways: layout.gateways },
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cold]
+fn unreachable_resources() -> ! {
+    // `run` inserts Metrics before the first step and nothing removes it before `observe`.
+    unreachable!("the engine's Metrics resource is inserted by run()")
+}
+
+/// Checks the scenario's SLOs against the results.
+pub fn evaluate_slo(scenario: &Scenario, uplinks: &Uplinks, latency: &Latency) -> SloReport {
+    let mut checks = Vec::new();
+    if let Some(min) = scenario.slo.delivery_ratio_min {
+        checks.push(SloCheck { name: "delivery_ratio_min", threshold: min, actual: uplinks.delivery_ratio, ok: uplinks.delivery_ratio >= min });
+    }
+    if let Some(max) = scenario.slo.latency_p99_max {
+        let max_ms = max.0.as_millis_f64();
+        checks.push(SloCheck { name: "latency_p99_max_ms", threshold: max_ms, actual: latency.p99, ok: latency.p99 <= max_ms });
+    }
+    let breached = checks.iter().any(|c| !c.ok);
+    SloReport { checks, breached }
+}

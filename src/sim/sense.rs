@@ -1,0 +1,80 @@
+//! The sense system: sensors whose report is due in this step take a reading, and their next
+//! report goes back into the calendar (periodic with uniform jitter, or Poisson).
+//!
+//! Reads: `Calendar`, `RunConfig`, `Sensor`. Writes: `Readings` (this step's readings in time
+//! order), `Calendar`, `Metrics` (generated counts).
+
+use bevy_ecs::prelude::*;
+
+use super::build::{RunConfig, Sensor, SensorIndex};
+use super::calendar::Calendar;
+use super::clock::Clock;
+use crate::metrics::Metrics;
+use crate::model::random::{Purpose, draw, exponential, unit};
+use crate::time::SimTime;
+
+/// A reading taken in this step.
+#[derive(Clone, Copy, Debug)]
+pub struct Reading {
+    /// When it was taken (its intended send time), µs.
+    pub at: u64,
+    /// Sensor id.
+    pub sensor: u32,
+    /// Per-sensor report number, the key of its random draws.
+    pub seq: u32,
+}
+
+/// This step's readings, in (time, sensor) order.
+#[derive(Resource, Default)]
+pub struct Readings(pub Vec<Reading>);
+
+/// Per-sensor report counter for the timing stream (kept apart from the radio's frame counter).
+#[derive(Component, Default)]
+pub struct ReportCount(pub u32);
+
+/// When sensor `id` of group `g` first reports.
+pub fn first_report(cfg: &RunConfig, g: usize, id: u32) -> SimTime {
+    let t = cfg.groups[g];
+    let x = draw(cfg.seed, Purpose::ReportTiming, u64::from(id), 0);
+    match t.jitter_us {
+        Some(_) => SimTime((unit(x) * t.interval_us as f64) as u64),
+        None => SimTime(exponential(x, t.interval_us as f64) as u64),
+    }
+}
+
+/// The gap after report number `n` (1-based) of sensor `id`.
+pub fn next_gap(cfg: &RunConfig, g: usize, id: u32, n: u32) -> u64 {
+    let t = cfg.groups[g];
+    let x = draw(cfg.seed, Purpose::ReportTiming, u64::from(id), u64::from(n));
+    match t.jitter_us {
+        Some(j) => {
+            let offset = (unit(x) * 2.0 - 1.0) * j as f64;
+            (t.interval_us as f64 + offset).max(1.0) as u64
+        }
+        None => (exponential(x, t.interval_us as f64) as u64).max(1),
+    }
+}
+
+/// Takes every reading due before the end of this step.
+pub fn sense(
+    clock: Res<Clock>,
+    cfg: Res<RunConfig>,
+    index: Res<SensorIndex>,
+    mut calendar: ResMut<Calendar>,
+    mut readings: ResMut<Readings>,
+    mut metrics: ResMut<Metrics>,
+    mut sensors: Query<(&Sensor, &mut ReportCount)>,
+) {
+    readings.0.clear();
+    let end = clock.step_end.min(cfg.duration);
+    while let Some((t, id)) = calendar.pop_before(end) {
+        let Ok((sensor, mut count)) = sensors.get_mut(index.0[id as usize]) else { continue };
+        count.0 += 1;
+        metrics.generated(SimTime(t), sensor.district, sensor.group);
+        readings.0.push(Reading { at: t, sensor: id, seq: count.0 });
+        let next = t + next_gap(&cfg, sensor.group as usize, id, count.0);
+        if next < cfg.duration.0 {
+            calendar.push(SimTime(next), id);
+        }
+    }
+}
