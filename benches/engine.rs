@@ -1,1 +1,108 @@
-fn main(){}
+//! Engine benchmarks (criterion).
+//!
+//! - `engine/uplinks`: a whole run of a 10,000-sensor city (5-minute reports, 6 simulated
+//!   hours, 720k uplinks, capture model, 16 gateways); throughput is reported in uplinks/s.
+//! - `sensor_lookup`: the sense system's per-report access to a sensor, through bevy_ecs
+//!   `Query::get_mut` versus a plain `Vec` index, to keep the ECS overhead visible.
+//! - `calendar`: push and pop of due sensors through the timing wheel.
+
+use std::hint::black_box;
+
+use bevy_ecs::prelude::*;
+use citytwin::model::random::{Purpose, below, draw};
+use citytwin::scenario;
+use citytwin::sim::calendar::Calendar;
+use citytwin::sim::{self, RunOptions};
+use citytwin::time::SimTime;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const CITY: &str = r#"
+[scenario]
+name = "bench"
+seed = 1
+duration = "6h"
+[city]
+preset = "new-york"
+area_km2 = 9.0
+[[sensors]]
+kind = "air_quality"
+count = 10000
+report_every = "5m"
+[[gateways]]
+count = 16
+"#;
+
+fn engine(c: &mut Criterion) {
+    let s = scenario::from_str("bench.toml", CITY, &[], None).expect("bench scenario is valid");
+    let uplinks = sim::run(&s, RunOptions::default()).uplinks.generated;
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(uplinks));
+    g.bench_function("uplinks", |b| {
+        b.iter(|| black_box(sim::run(&s, RunOptions::default()).uplinks.delivered))
+    });
+    g.finish();
+}
+
+#[derive(Component, Clone, Copy)]
+struct Counter(u32);
+
+fn sensor_lookup(c: &mut Criterion) {
+    const N: usize = 100_000;
+    let mut world = World::new();
+    let entities: Vec<Entity> = (0..N).map(|_| world.spawn(Counter(0)).id()).collect();
+    let mut plain = vec![Counter(0); N];
+    let order: Vec<usize> = (0..N as u64)
+        .map(|i| below(draw(1, Purpose::Channel, 0, i), N as u64) as usize)
+        .collect();
+    let mut g = c.benchmark_group("sensor_lookup");
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("ecs_query_get_mut", |b| {
+        let mut state = world.query::<&mut Counter>();
+        b.iter(|| {
+            for &i in &order {
+                if let Ok(mut c) = state.get_mut(&mut world, entities[i]) {
+                    c.0 += 1;
+                }
+            }
+        })
+    });
+    g.bench_function("plain_vec_index", |b| {
+        b.iter(|| {
+            for &i in &order {
+                plain[i].0 += 1;
+            }
+            black_box(&plain);
+        })
+    });
+    g.finish();
+}
+
+fn calendar(c: &mut Criterion) {
+    const N: u32 = 100_000;
+    let mut g = c.benchmark_group("calendar");
+    g.throughput(Throughput::Elements(u64::from(N)));
+    g.bench_function("push_pop_one_day", |b| {
+        b.iter(|| {
+            let mut cal = Calendar::new(SimTime::from_secs(10));
+            for id in 0..N {
+                cal.push(
+                    SimTime(below(draw(2, Purpose::ReportTiming, u64::from(id), 0), 86_400_000_000)),
+                    id,
+                );
+            }
+            let mut n = 0u64;
+            for step in 0..8_640 {
+                cal.open_step(step);
+                while let Some((t, _)) = cal.pop_before(SimTime::from_secs(10 * (step + 1))) {
+                    n += t & 1;
+                }
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, sensor_lookup, calendar);
+criterion_main!(benches);

@@ -151,7 +151,10 @@ mod tests {
     #[test]
     fn display_round_trips() {
         for s in ["0s", "90s", "1h30m", "7d", "250ms", "1d2h3m4s5ms6us"] {
-            assert_eq!(parse_duration(s).map(|t| t.to_string()).as_deref(), Ok(s.replace("90s", "1m30s").as_str()));
+            assert_eq!(
+                parse_duration(s).map(|t| t.to_string()).as_deref(),
+                Ok(s.replace("90s", "1m30s").as_str())
+            );
         }
     }
 }

@@ -22,7 +22,11 @@ pub const EXIT_INVALID: u8 = 2;
 pub const EXIT_FAILURE: u8 = 1;
 
 #[derive(Parser, Debug)]
-#[command(name = "citytwin", version, about = "Digital twin and load tester for city IoT sensor deployments")]
+#[command(
+    name = "citytwin",
+    version,
+    about = "Digital twin and load tester for city IoT sensor deployments"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,11 +86,22 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { scenario, out, seed, set, quiet, json, threads } => run(&scenario, out, seed, &set, quiet, json, threads),
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            set,
+            quiet,
+            json,
+            threads,
+        } => run(&scenario, out, seed, &set, quiet, json, threads),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::Cities { json } => cities(json),
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&scenario::load::schema()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&scenario::load::schema()).unwrap_or_default()
+            );
             ExitCode::SUCCESS
         }
     }
@@ -101,16 +116,30 @@ fn load(path: &Path, set: &[String], seed: Option<u64>) -> Result<scenario::Scen
     })
 }
 
-fn run(path: &Path, out: Option<PathBuf>, seed: Option<u64>, set: &[String], quiet: bool, json: bool, threads: Option<usize>) -> ExitCode {
+fn run(
+    path: &Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    set: &[String],
+    quiet: bool,
+    json: bool,
+    threads: Option<usize>,
+) -> ExitCode {
     let scenario = match load(path, set, seed) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let out = out.unwrap_or_else(|| {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
         PathBuf::from("output").join(stem)
     });
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+    {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: cannot start {} worker threads: {e}", threads.unwrap_or(0));
@@ -122,7 +151,13 @@ fn run(path: &Path, out: Option<PathBuf>, seed: Option<u64>, set: &[String], qui
     let mut bar = progress::Bar::new(scenario.duration, quiet || json);
     let mut report = pool.install(|| {
         let mut cb = |p: sim::Progress| bar.update(p);
-        sim::run(&scenario, RunOptions { progress: Some(&mut cb), ..Default::default() })
+        sim::run(
+            &scenario,
+            RunOptions {
+                progress: Some(&mut cb),
+                ..Default::default()
+            },
+        )
     });
     bar.finish();
     let wall_seconds = wall.elapsed().as_secs_f64();
@@ -141,7 +176,17 @@ fn run(path: &Path, out: Option<PathBuf>, seed: Option<u64>, set: &[String], qui
     }
     if report.slo.breached {
         if !json {
-            eprintln!("SLO breached: {}", report.slo.checks.iter().filter(|c| !c.ok).map(|c| format!("{} (threshold {}, measured {:.4})", c.name, c.threshold, c.actual)).collect::<Vec<_>>().join("; "));
+            eprintln!(
+                "SLO breached: {}",
+                report
+                    .slo
+                    .checks
+                    .iter()
+                    .filter(|c| !c.ok)
+                    .map(|c| format!("{} (threshold {}, measured {:.4})", c.name, c.threshold, c.actual))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
         }
         return ExitCode::from(EXIT_SLO_BREACHED);
     }

@@ -12,21 +12,54 @@ use crate::scenario::cities::City;
 pub fn summary(r: &Report, out: &Path) -> String {
     let mut s = String::new();
     let u = &r.uplinks;
-    let _ = writeln!(s, "{} ({} s simulated, seed {})", r.scenario.name, r.simulated_seconds, r.seed);
-    let _ = writeln!(s, "  sensors {:>10}   gateways {:>6}", r.entities.sensors, r.entities.gateways);
-    let _ = writeln!(s, "  uplinks generated {:>12}  delivered {:>12}  ratio {:.4}", u.generated, u.delivered, u.delivery_ratio);
+    let _ = writeln!(
+        s,
+        "{} ({} s simulated, seed {})",
+        r.scenario.name, r.simulated_seconds, r.seed
+    );
+    let _ = writeln!(
+        s,
+        "  sensors {:>10}   gateways {:>6}",
+        r.entities.sensors, r.entities.gateways
+    );
+    let _ = writeln!(
+        s,
+        "  uplinks generated {:>12}  delivered {:>12}  ratio {:.4}",
+        u.generated, u.delivered, u.delivery_ratio
+    );
     for (cause, n) in &u.lost {
         let _ = writeln!(s, "    lost {cause:<14} {n:>12}");
     }
     let l = &r.latency_ms;
-    let _ = writeln!(s, "  latency ms  p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
+    let _ = writeln!(
+        s,
+        "  latency ms  p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}",
+        l.p50, l.p95, l.p99, l.max
+    );
     for d in &r.districts {
-        let _ = writeln!(s, "  district {:<20} sensors {:>8}  ratio {:.4}", d.name, d.sensors, d.delivery_ratio);
+        let _ = writeln!(
+            s,
+            "  district {:<20} sensors {:>8}  ratio {:.4}",
+            d.name, d.sensors, d.delivery_ratio
+        );
     }
     for c in &r.slo.checks {
-        let _ = writeln!(s, "  SLO {:<20} threshold {:<10} measured {:<10.4} {}", c.name, c.threshold, c.actual, if c.ok { "ok" } else { "BREACHED" });
+        let _ = writeln!(
+            s,
+            "  SLO {:<20} threshold {:<10} measured {:<10.4} {}",
+            c.name,
+            c.threshold,
+            c.actual,
+            if c.ok { "ok" } else { "BREACHED" }
+        );
     }
-    let _ = writeln!(s, "  {:.2} s wall, {:.2} M events/s, results in {}", r.run.wall_seconds, r.run.events_per_second / 1e6, out.display());
+    let _ = writeln!(
+        s,
+        "  {:.2} s wall, {:.2} M events/s, results in {}",
+        r.run.wall_seconds,
+        r.run.events_per_second / 1e6,
+        out.display()
+    );
     s
 }
 
@@ -34,9 +67,22 @@ pub fn summary(r: &Report, out: &Path) -> String {
 pub fn plan(sc: &Scenario) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}: valid", sc.file);
-    let _ = writeln!(s, "  scenario  {} (seed {}, duration {})", sc.name, sc.seed, sc.duration);
-    let place = sc.city.preset.map_or("explicit area".to_string(), |c| format!("{} ({}), origin {:.4}, {:.4}", c.name, c.country, c.latitude, c.longitude));
-    let _ = writeln!(s, "  city      {place}; {:.2} km² ({:.0} m square)", sc.city.area_km2, sc.city.side_m);
+    let _ = writeln!(
+        s,
+        "  scenario  {} (seed {}, duration {})",
+        sc.name, sc.seed, sc.duration
+    );
+    let place = sc.city.preset.map_or("explicit area".to_string(), |c| {
+        format!(
+            "{} ({}), origin {:.4}, {:.4}",
+            c.name, c.country, c.latitude, c.longitude
+        )
+    });
+    let _ = writeln!(
+        s,
+        "  city      {place}; {:.2} km² ({:.0} m square)",
+        sc.city.area_km2, sc.city.side_m
+    );
     for d in &sc.city.districts {
         let _ = writeln!(s, "  district  {:<20} share {:.3}", d.name, d.share);
     }
@@ -59,7 +105,11 @@ pub fn plan(sc: &Scenario) -> String {
         );
     }
     for g in &sc.gateways {
-        let _ = writeln!(s, "  gateways  {:<22} {:>9} ({:?} placement, backhaul {:?} {})", g.name, g.count, g.placement, g.backhaul, g.backhaul_latency);
+        let _ = writeln!(
+            s,
+            "  gateways  {:<22} {:>9} ({:?} placement, backhaul {:?} {})",
+            g.name, g.count, g.placement, g.backhaul, g.backhaul_latency
+        );
     }
     let l = &sc.lorawan;
     let _ = writeln!(
@@ -72,14 +122,21 @@ pub fn plan(sc: &Scenario) -> String {
         l.interference,
         l.path_loss
     );
-    let _ = writeln!(s, "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected");
+    let _ = writeln!(
+        s,
+        "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected"
+    );
     s
 }
 
 /// The city presets.
 pub fn cities(all: &[City]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:<16} {:<18} {:>3} {:>9} {:>10} {:>11} {:>9} {:>9}", "id", "name", "cc", "lat", "lon", "population", "km²", "gCO2/kWh");
+    let _ = writeln!(
+        s,
+        "{:<16} {:<18} {:>3} {:>9} {:>10} {:>11} {:>9} {:>9}",
+        "id", "name", "cc", "lat", "lon", "population", "km²", "gCO2/kWh"
+    );
     for c in all {
         let _ = writeln!(
             s,

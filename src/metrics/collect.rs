@@ -54,7 +54,7 @@ impl Metrics {
             delivered: 0,
             lost: [0; LossCause::ALL.len()],
             // Three significant digits from 1 µs up; resizes itself for longer latencies.
-            latency_us: Histogram::new(3).unwrap_or_else(|_| unreachable_histogram()),
+            latency_us: Histogram::new(3).expect("3 significant digits is within hdrhistogram's 0..=5"),
             events: 0,
         }
     }
@@ -63,7 +63,11 @@ impl Metrics {
         let n = self.scopes.len();
         let buckets = self.cells.len() / n;
         let b = ((t.0 / self.bucket_us) as usize).min(buckets - 1) * n;
-        [b, b + self.district_base + district as usize, b + self.group_base + group as usize]
+        [
+            b,
+            b + self.district_base + district as usize,
+            b + self.group_base + group as usize,
+        ]
     }
 
     /// A sensor produced a reading at `t`.
@@ -111,7 +115,10 @@ impl Metrics {
             sent: self.sent,
             delivered: self.delivered,
             delivery_ratio: ratio(self.delivered, self.generated),
-            lost: LossCause::ALL.iter().map(|c| (c.name(), self.lost[*c as usize])).collect::<BTreeMap<_, _>>(),
+            lost: LossCause::ALL
+                .iter()
+                .map(|c| (c.name(), self.lost[*c as usize]))
+                .collect::<BTreeMap<_, _>>(),
         }
     }
 
@@ -147,7 +154,13 @@ impl Metrics {
                     d += cell[base + k].delivered;
                 }
                 let name = self.scopes[base + k].split_once(':').map_or("", |(_, v)| v).to_string();
-                ScopeReport { name, sensors: sensors.get(k).copied().unwrap_or(0), generated: g, delivered: d, delivery_ratio: ratio(d, g) }
+                ScopeReport {
+                    name,
+                    sensors: sensors.get(k).copied().unwrap_or(0),
+                    generated: g,
+                    delivered: d,
+                    delivery_ratio: ratio(d, g),
+                }
             })
             .collect()
     }
@@ -162,7 +175,14 @@ impl Metrics {
             let time_s = b as f64 * bucket_s;
             for (s, cell) in cells.iter().enumerate() {
                 let scope = &self.scopes[s];
-                let mut push = |metric, value| rows.push(Sample { time_s, metric, scope: scope.clone(), value });
+                let mut push = |metric, value| {
+                    rows.push(Sample {
+                        time_s,
+                        metric,
+                        scope: scope.clone(),
+                        value,
+                    })
+                };
                 push("generated", cell.generated as f64);
                 push("delivered", cell.delivered as f64);
                 if cell.generated > 0 {
@@ -170,7 +190,12 @@ impl Metrics {
                 }
                 if s == 0 {
                     for c in LossCause::ALL {
-                        rows.push(Sample { time_s, metric: loss_metric(c), scope: scope.clone(), value: cell.lost[c as usize] as f64 });
+                        rows.push(Sample {
+                            time_s,
+                            metric: loss_metric(c),
+                            scope: scope.clone(),
+                            value: cell.lost[c as usize] as f64,
+                        });
                     }
                 }
             }
@@ -189,10 +214,4 @@ fn loss_metric(c: LossCause) -> &'static str {
 /// `a / b`, or 1 when nothing was expected.
 pub fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 { 1.0 } else { a as f64 / b as f64 }
-}
-
-fn unreachable_histogram() -> Histogram<u64> {
-    // Histogram::new(3) only fails for more than 5 significant digits; keep a valid fallback
-    // rather than panic.
-    Histogram::new_with_bounds(1, u64::MAX / 2, 2).unwrap_or_else(|_| Histogram::new(2).expect("2 significant digits are valid"))
 }

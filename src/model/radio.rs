@@ -56,14 +56,7 @@ impl SpreadingFactor {
     pub const SF12: Self = Self(12);
 
     /// All spreading factors in ascending order (SF7 first).
-    pub const ALL: [Self; 6] = [
-        Self::SF7,
-        Self::SF8,
-        Self::SF9,
-        Self::SF10,
-        Self::SF11,
-        Self::SF12,
-    ];
+    pub const ALL: [Self; 6] = [Self::SF7, Self::SF8, Self::SF9, Self::SF10, Self::SF11, Self::SF12];
 
     /// Builds a spreading factor; returns `None` unless `7 <= sf <= 12`.
     pub const fn new(sf: u8) -> Option<Self> {
@@ -299,9 +292,8 @@ impl LoraParams {
     /// result is exact, so no rounding actually occurs.
     pub fn time_on_air_us(&self, payload_bytes: u16) -> u64 {
         // Count quarter symbols so the 4.25-symbol preamble tail stays integral.
-        let quarter_symbols = 4 * u64::from(self.preamble_symbols)
-            + 17
-            + 4 * u64::from(self.payload_symbols(payload_bytes));
+        let quarter_symbols =
+            4 * u64::from(self.preamble_symbols) + 17 + 4 * u64::from(self.payload_symbols(payload_bytes));
         let total = u128::from(self.symbol_time_us()) * u128::from(quarter_symbols);
         // Round half up; the division is exact for the supported bandwidths.
         u64::try_from((total + 2) / 4).unwrap_or(u64::MAX)
@@ -445,13 +437,7 @@ impl PathLossModel {
                 pl_d0_db,
                 d0_m,
                 exponent,
-            } => {
-                pl_d0_db.is_finite()
-                    && d0_m.is_finite()
-                    && d0_m > 0.0
-                    && exponent.is_finite()
-                    && exponent > 0.0
-            }
+            } => pl_d0_db.is_finite() && d0_m.is_finite() && d0_m > 0.0 && exponent.is_finite() && exponent > 0.0,
             Self::Oulu | Self::OkumuraHata => true,
         }
     }
@@ -582,10 +568,7 @@ mod tests {
     #[test]
     fn payload_symbols_known_case() {
         // Oracle: hand computation, SF7 PL=20: ceil(176/28)=7, 8+7*5=43.
-        assert_eq!(
-            LoraParams::uplink(sf(7), Bandwidth::Khz125).payload_symbols(20),
-            43
-        );
+        assert_eq!(LoraParams::uplink(sf(7), Bandwidth::Khz125).payload_symbols(20), 43);
         // Oracle: the max(.., 0) clamp leaves only the 8 fixed symbols for
         // an empty implicit-header, CRC-off frame at SF12.
         let p = LoraParams {
@@ -719,28 +702,16 @@ mod tests {
     fn lowest_sf_selection() {
         let t = SensitivityTable::GatewaySx1301;
         // Oracle: -100 dBm is above every sensitivity -> fastest SF7.
-        assert_eq!(
-            lowest_sf_for_link(-100.0, t, Bandwidth::Khz125, 0.0),
-            Some(sf(7))
-        );
+        assert_eq!(lowest_sf_for_link(-100.0, t, Bandwidth::Khz125, 0.0), Some(sf(7)));
         // Oracle: -141 dBm only clears SF12 (-142.5) in the SX1301 table.
-        assert_eq!(
-            lowest_sf_for_link(-141.0, t, Bandwidth::Khz125, 0.0),
-            Some(sf(12))
-        );
+        assert_eq!(lowest_sf_for_link(-141.0, t, Bandwidth::Khz125, 0.0), Some(sf(12)));
         // Oracle: -150 dBm is below SF12 sensitivity -> no SF works.
         assert_eq!(lowest_sf_for_link(-150.0, t, Bandwidth::Khz125, 0.0), None);
         // Oracle: a 10 dB margin needs sensitivity <= -137 dBm at
         // -127 dBm, which SF10 (-137.5) is the first to meet.
-        assert_eq!(
-            lowest_sf_for_link(-127.0, t, Bandwidth::Khz125, 10.0),
-            Some(sf(10))
-        );
+        assert_eq!(lowest_sf_for_link(-127.0, t, Bandwidth::Khz125, 10.0), Some(sf(10)));
         // Oracle: NaN power never satisfies the comparison.
-        assert_eq!(
-            lowest_sf_for_link(f64::NAN, t, Bandwidth::Khz125, 0.0),
-            None
-        );
+        assert_eq!(lowest_sf_for_link(f64::NAN, t, Bandwidth::Khz125, 0.0), None);
     }
 
     #[test]

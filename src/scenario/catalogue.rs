@@ -375,11 +375,7 @@ mod tests {
             assert!(k.payload_bytes > 0, "{}", k.id);
             assert!(k.report_every > SimTime::ZERO, "{}", k.id);
             assert!(!k.source.is_empty() && !k.title.is_empty(), "{}", k.id);
-            assert!(
-                !k.purpose.is_empty() && !k.technology.is_empty(),
-                "{}",
-                k.id
-            );
+            assert!(!k.purpose.is_empty() && !k.technology.is_empty(), "{}", k.id);
             assert_eq!(k.timing, Timing::Periodic, "{}", k.id);
         }
     }
@@ -477,13 +473,11 @@ mod tests {
 
     #[test]
     fn serializes_for_listings() {
-        let json = serde_json::to_value(find("air_quality").expect("air_quality kind"))
-            .expect("serializable");
+        let json = serde_json::to_value(find("air_quality").expect("air_quality kind")).expect("serializable");
         assert_eq!(json["report_every"], "5m");
         assert_eq!(json["radio"], "lorawan");
         assert_eq!(json["power"]["solar"]["battery"], "lithium-rechargeable");
-        let json =
-            serde_json::to_value(find("camera").expect("camera kind")).expect("serializable");
+        let json = serde_json::to_value(find("camera").expect("camera kind")).expect("serializable");
         assert_eq!(json["power"], "mains");
     }
 }

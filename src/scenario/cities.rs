@@ -155,13 +155,10 @@ impl Columns {
             }
         }
         let find = |wanted: &str| {
-            names
-                .iter()
-                .position(|n| n == wanted)
-                .ok_or_else(|| CityDataError {
-                    line,
-                    message: format!("the header has no \"{wanted}\" column"),
-                })
+            names.iter().position(|n| n == wanted).ok_or_else(|| CityDataError {
+                line,
+                message: format!("the header has no \"{wanted}\" column"),
+            })
         };
         Ok(Columns {
             id: find("id")?,
@@ -245,10 +242,7 @@ impl Fields<'_> {
         let name = self.names.get(col).map_or("?", String::as_str);
         CityDataError {
             line: self.line,
-            message: format!(
-                "column \"{name}\": expected {expected}, found \"{}\"",
-                self.raw(col)
-            ),
+            message: format!("column \"{name}\": expected {expected}, found \"{}\"", self.raw(col)),
         }
     }
 
@@ -280,15 +274,10 @@ impl Fields<'_> {
     }
 
     fn integer<T: std::str::FromStr>(&self, col: usize) -> Result<T, CityDataError> {
-        self.raw(col)
-            .parse()
-            .map_err(|_| self.bad(col, "a whole number"))
+        self.raw(col).parse().map_err(|_| self.bad(col, "a whole number"))
     }
 
-    fn optional_integer<T: std::str::FromStr>(
-        &self,
-        col: usize,
-    ) -> Result<Option<T>, CityDataError> {
+    fn optional_integer<T: std::str::FromStr>(&self, col: usize) -> Result<Option<T>, CityDataError> {
         if self.raw(col).is_empty() {
             Ok(None)
         } else {
@@ -405,29 +394,18 @@ mod tests {
         // Manhattan is at about 40.71 N, 74.01 W.
         assert!((ny.latitude - 40.7).abs() < 0.1, "{}", ny.latitude);
         assert!((ny.longitude + 74.0).abs() < 0.1, "{}", ny.longitude);
-        assert!(std::ptr::eq(
-            ny,
-            find("New-York").expect("case-insensitive")
-        ));
+        assert!(std::ptr::eq(ny, find("New-York").expect("case-insensitive")));
         assert!(find("atlantis").is_none());
     }
 
     #[test]
     fn every_city_is_physically_plausible() {
         for c in all() {
-            assert!(
-                c.latitude.is_finite() && c.longitude.is_finite(),
-                "{}",
-                c.id
-            );
+            assert!(c.latitude.is_finite() && c.longitude.is_finite(), "{}", c.id);
             assert!(c.land_area_km2 > 0.0, "{}", c.id);
             assert!(c.grid_co2_g_per_kwh > 0.0, "{}", c.id);
             assert!(c.population > 0, "{}", c.id);
-            assert!(
-                !c.timezone.is_empty() && !c.source_notes.is_empty(),
-                "{}",
-                c.id
-            );
+            assert!(!c.timezone.is_empty() && !c.source_notes.is_empty(), "{}", c.id);
             if let Some(p) = c.electricity_price_usd_per_kwh {
                 assert!(p > 0.0 && p < 1.0, "{}: {p}", c.id);
             }
@@ -451,10 +429,7 @@ mod tests {
         assert_eq!(records[1].0, 2);
         assert_eq!(records[1].1, vec!["1", "x, \"y\"", "two\nlines"]);
         // The quoted field spans lines 2-3 and the blank line 4 is skipped.
-        assert_eq!(
-            records[2],
-            (5, vec![String::new(), String::new(), "end".into()])
-        );
+        assert_eq!(records[2], (5, vec![String::new(), String::new(), "end".into()]));
     }
 
     #[test]
@@ -470,9 +445,7 @@ mod tests {
 
     #[test]
     fn columns_are_found_by_name() {
-        let text = format!(
-            "{HEADER}\n\"notes, with \"\"quotes\"\"\",x,X,US,1.5,-2.5,10,2020,3.0,400,2023,r,,,UTC,z\n"
-        );
+        let text = format!("{HEADER}\n\"notes, with \"\"quotes\"\"\",x,X,US,1.5,-2.5,10,2020,3.0,400,2023,r,,,UTC,z\n");
         let cities = parse(&text).expect("valid table");
         assert_eq!(cities[0].id, "x");
         assert_eq!(cities[0].source_notes, "notes, with \"quotes\"");
@@ -482,9 +455,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_with_their_line() {
-        let row = |lat: &str, area: &str| {
-            format!("{HEADER}\nn,x,X,US,{lat},0,10,2020,{area},400,2023,r,,,UTC,z\n")
-        };
+        let row = |lat: &str, area: &str| format!("{HEADER}\nn,x,X,US,{lat},0,10,2020,{area},400,2023,r,,,UTC,z\n");
         let err = parse(&row("91", "3")).expect_err("latitude out of range");
         assert_eq!(err.line, 2);
         assert!(err.message.contains("latitude"), "{err}");
@@ -493,24 +464,15 @@ mod tests {
         assert!(parse(&row("1", "")).is_err());
         assert!(parse("id,name\nx,X\n").is_err());
         assert!(parse("").is_err());
-        let dup = format!(
-            "{}n,x,X,US,1,0,10,2020,3,400,2023,r,,,UTC,z\n",
-            row("1", "3")
-        );
-        assert!(
-            parse(&dup)
-                .expect_err("duplicate")
-                .message
-                .contains("duplicate")
-        );
+        let dup = format!("{}n,x,X,US,1,0,10,2020,3,400,2023,r,,,UTC,z\n", row("1", "3"));
+        assert!(parse(&dup).expect_err("duplicate").message.contains("duplicate"));
         let short = format!("{HEADER}\nn,x\n");
         assert!(parse(&short).is_err());
     }
 
     #[test]
     fn serializes_as_json() {
-        let json = serde_json::to_value(find("birmingham").expect("birmingham preset"))
-            .expect("serializable");
+        let json = serde_json::to_value(find("birmingham").expect("birmingham preset")).expect("serializable");
         assert_eq!(json["id"], "birmingham");
         assert!(json["electricity_price_usd_per_kwh"].is_null());
     }

@@ -157,7 +157,10 @@ fn render(file: &str, text: &str, problems: &[Problem]) -> String {
                 out.push_str(&format!("\n{file}:{line}:{col}: key `{}`: {}\n", p.key, p.message));
                 if let Some(src) = text.lines().nth(line - 1) {
                     let gutter = line.to_string().len();
-                    out.push_str(&format!("{:gutter$} |\n{line} | {src}\n{:gutter$} | {:>col$}\n", "", "", "^"));
+                    out.push_str(&format!(
+                        "{:gutter$} |\n{line} | {src}\n{:gutter$} | {:>col$}\n",
+                        "", "", "^"
+                    ));
                 }
             }
             (Origin::Flag(flag), _) => {

@@ -30,7 +30,13 @@ impl Parsed {
             Some((_, flag)) => Origin::Flag(flag.clone()),
             None => span_of(&self.root, &path.0).map_or(Origin::Whole, Origin::File),
         };
-        self.locate(Problem { key: path.to_string(), message: message.into(), hint, origin, line_col: None })
+        self.locate(Problem {
+            key: path.to_string(),
+            message: message.into(),
+            hint,
+            origin,
+            line_col: None,
+        })
     }
 
     fn locate(&self, mut p: Problem) -> Problem {
@@ -53,7 +59,11 @@ pub fn parse(text: &str, sets: &[String]) -> Result<Parsed, Vec<Problem>> {
             origin: Origin::File(span),
         }]
     })?;
-    let mut parsed = Parsed { root: doc.into_item(), text: text.to_string(), flags: Vec::new() };
+    let mut parsed = Parsed {
+        root: doc.into_item(),
+        text: text.to_string(),
+        flags: Vec::new(),
+    };
     let mut problems = Vec::new();
     for flag in sets {
         match apply_set(&mut parsed.root, flag) {
@@ -61,7 +71,10 @@ pub fn parse(text: &str, sets: &[String]) -> Result<Parsed, Vec<Problem>> {
             Err(message) => problems.push(Problem {
                 key: flag.split('=').next().unwrap_or("").to_string(),
                 message,
-                hint: Some("write --set section.key=value, e.g. --set scenario.duration=2h or --set sensors[0].count=500".into()),
+                hint: Some(
+                    "write --set section.key=value, e.g. --set scenario.duration=2h or --set sensors[0].count=500"
+                        .into(),
+                ),
                 origin: Origin::Flag(flag.clone()),
                 line_col: None,
             }),
@@ -87,7 +100,9 @@ fn set_in(table: &mut dyn toml_edit::TableLike, segs: &[Seg], value: Value) -> R
             Ok(())
         }
         [Seg::Key(k), Seg::Index(n), rest @ ..] => {
-            let item = table.get_mut(k).ok_or_else(|| format!("there is no array `{k}` to index"))?;
+            let item = table
+                .get_mut(k)
+                .ok_or_else(|| format!("there is no array `{k}` to index"))?;
             let element: Option<&mut dyn toml_edit::TableLike> = match item {
                 Item::ArrayOfTables(a) => a.get_mut(*n).map(|t| t as &mut dyn toml_edit::TableLike),
                 Item::Value(Value::Array(a)) => a
@@ -190,7 +205,10 @@ fn resolve<'a>(root: &'a Json, mut s: &'a Json) -> &'a Json {
                 None => return s,
             }
         } else if let Some(any) = s.get("anyOf").and_then(Json::as_array) {
-            match any.iter().find(|b| b.get("type").and_then(Json::as_str) != Some("null")) {
+            match any
+                .iter()
+                .find(|b| b.get("type").and_then(Json::as_str) != Some("null"))
+            {
                 Some(b) => s = b,
                 None => return s,
             }
@@ -209,7 +227,11 @@ fn enum_values(s: &Json) -> Option<Vec<&str>> {
     let one = s.get("oneOf").and_then(Json::as_array)?;
     let consts: Vec<&str> = one
         .iter()
-        .filter_map(|b| b.get("const").or_else(|| b.get("enum").and_then(|e| e.get(0))).and_then(Json::as_str))
+        .filter_map(|b| {
+            b.get("const")
+                .or_else(|| b.get("enum").and_then(|e| e.get(0)))
+                .and_then(Json::as_str)
+        })
         .collect();
     (consts.len() == one.len()).then_some(consts)
 }
@@ -217,7 +239,9 @@ fn enum_values(s: &Json) -> Option<Vec<&str>> {
 fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath, problems: &mut Vec<Problem>) {
     let s = resolve(root, schema);
     if let Some(table) = item.as_table_like() {
-        let Some(props) = s.get("properties").and_then(Json::as_object) else { return };
+        let Some(props) = s.get("properties").and_then(Json::as_object) else {
+            return;
+        };
         let closed = s.get("additionalProperties") == Some(&Json::Bool(false));
         for (key, child) in table.iter() {
             let here = path.key(key);
@@ -226,14 +250,17 @@ fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath
                 None if closed => {
                     let hint = match nearest(key, props.keys().map(String::as_str)) {
                         Some(n) => format!("did you mean `{n}`?"),
-                        None => format!("valid keys here: {}", props.keys().cloned().collect::<Vec<_>>().join(", ")),
+                        None => format!(
+                            "valid keys here: {}",
+                            props.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
                     };
                     let mut p = parsed.problem(&here, format!("unknown key `{key}`"), Some(hint));
-                    if let (Some(k), Origin::File(_)) = (table.key(key), &p.origin) {
-                        if let Some(span) = k.span() {
-                            p.origin = Origin::File(span);
-                            p = parsed.locate(p);
-                        }
+                    if let (Some(k), Origin::File(_)) = (table.key(key), &p.origin)
+                        && let Some(span) = k.span()
+                    {
+                        p.origin = Origin::File(span);
+                        p = parsed.locate(p);
                     }
                     problems.push(p);
                 }
@@ -272,11 +299,20 @@ fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath
 }
 
 /// Deserializes one value of the document into `T`, collecting the first problem inside it.
-pub fn deserialize_at<T: DeserializeOwned>(parsed: &Parsed, item: &Item, path: &KeyPath, problems: &mut Vec<Problem>) -> Option<T> {
+pub fn deserialize_at<T: DeserializeOwned>(
+    parsed: &Parsed,
+    item: &Item,
+    path: &KeyPath,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
     let result = match item {
-        Item::Table(t) => serde_path_to_error::deserialize(toml_edit::de::Deserializer::from(toml_edit::DocumentMut::from(t.clone()))),
+        Item::Table(t) => serde_path_to_error::deserialize(toml_edit::de::Deserializer::from(
+            toml_edit::DocumentMut::from(t.clone()),
+        )),
         Item::Value(v) => serde_path_to_error::deserialize(v.clone().into_deserializer()),
-        Item::ArrayOfTables(a) => serde_path_to_error::deserialize(Value::Array(a.clone().into_array()).into_deserializer()),
+        Item::ArrayOfTables(a) => {
+            serde_path_to_error::deserialize(Value::Array(a.clone().into_array()).into_deserializer())
+        }
         Item::None => return None,
     };
     match result {
@@ -298,7 +334,9 @@ pub fn deserialize_at<T: DeserializeOwned>(parsed: &Parsed, item: &Item, path: &
                 p = parsed.locate(p);
             }
             // The schema walk already reported unknown keys and enum values, with hints.
-            let already = problems.iter().any(|q| q.key == p.key || (q.line_col == p.line_col && q.line_col.is_some()));
+            let already = problems
+                .iter()
+                .any(|q| q.key == p.key || (q.line_col == p.line_col && q.line_col.is_some()));
             if !(already && (message.starts_with("unknown field") || message.starts_with("unknown variant"))) {
                 problems.push(p);
             }

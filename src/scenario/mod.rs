@@ -19,7 +19,10 @@ use sha2::{Digest, Sha256};
 
 /// Reads, parses, overrides (`--set KEY=VALUE`) and validates a scenario file.
 pub fn load(path: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { file: path.to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
+        file: path.to_string(),
+        source,
+    })?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let mut scenario = from_str(path, &text, sets, seed)?;
     scenario.sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
@@ -28,7 +31,11 @@ pub fn load(path: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario, 
 
 /// Parses and validates scenario text; `path` is only used in messages and results.
 pub fn from_str(path: &str, text: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario, ScenarioError> {
-    let invalid = |problems| ScenarioError::Invalid { file: path.to_string(), text: text.to_string(), problems };
+    let invalid = |problems| ScenarioError::Invalid {
+        file: path.to_string(),
+        text: text.to_string(),
+        problems,
+    };
     let parsed = load::parse(text, sets).map_err(invalid)?;
     let mut problems = Vec::new();
     load::check_keys(&parsed, &mut problems);
@@ -37,7 +44,12 @@ pub fn from_str(path: &str, text: &str, sets: &[String], seed: Option<u64>) -> R
         Some(file) if problems.is_empty() => validate::resolve(&file, &parsed, seed).map_err(invalid)?,
         _ => return Err(invalid(problems)),
     };
-    Ok(Scenario { file: path.to_string(), overrides: sets.to_vec(), sha256: String::new(), ..scenario })
+    Ok(Scenario {
+        file: path.to_string(),
+        overrides: sets.to_vec(),
+        sha256: String::new(),
+        ..scenario
+    })
 }
 
 /// Deserializes each top-level section (and each `[[sensors]]` / `[[gateways]]` entry) on its
@@ -72,7 +84,11 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> Option<t
 }
 
 /// A top-level section: `Some(None)` when absent, `None` when it failed to deserialize.
-fn section<T: serde::de::DeserializeOwned>(parsed: &load::Parsed, key: &str, problems: &mut Vec<Problem>) -> Option<Option<T>> {
+fn section<T: serde::de::DeserializeOwned>(
+    parsed: &load::Parsed,
+    key: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Option<T>> {
     match parsed.root.as_table_like().and_then(|t| t.get(key)) {
         None => Some(None),
         Some(item) => load::deserialize_at(parsed, item, &error::KeyPath::default().key(key), problems).map(Some),
@@ -94,7 +110,11 @@ fn list_at<T: serde::de::DeserializeOwned>(
         Some(other) => return load::deserialize_at(parsed, other, path, problems),
     };
     let before = problems.len();
-    let out: Vec<Option<T>> = items.iter().enumerate().map(|(i, it)| load::deserialize_at(parsed, it, &path.index(i), problems)).collect();
+    let out: Vec<Option<T>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| load::deserialize_at(parsed, it, &path.index(i), problems))
+        .collect();
     if problems.len() > before {
         return None;
     }

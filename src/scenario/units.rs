@@ -31,7 +31,10 @@ fn parse_quantity(text: &str, units: &[(&str, f64)], example: &str) -> Result<f6
     let (num, unit) = s.split_at(split);
     let expected = || {
         let names: Vec<&str> = units.iter().map(|(u, _)| *u).collect();
-        format!("expected a value such as \"{example}\" (units: {}), found \"{text}\"", names.join(", "))
+        format!(
+            "expected a value such as \"{example}\" (units: {}), found \"{text}\"",
+            names.join(", ")
+        )
     };
     let value: f64 = num.trim().parse().map_err(|_| expected())?;
     let factor = units

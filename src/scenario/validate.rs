@@ -156,17 +156,28 @@ pub struct LorawanConfig {
 
 /// Checks the file and applies defaults. `seed_override` is `--seed`.
 pub fn resolve(file: &ScenarioFile, parsed: &Parsed, seed_override: Option<u64>) -> Result<Scenario, Vec<Problem>> {
-    let mut v = Checker { parsed, problems: Vec::new() };
+    let mut v = Checker {
+        parsed,
+        problems: Vec::new(),
+    };
     let root = KeyPath::default();
 
     let s = &file.scenario;
     let sp = root.key("scenario");
     if s.name.trim().is_empty() {
-        v.err(&sp.key("name"), "the scenario name is empty", Some("give the run a name planners will recognise"));
+        v.err(
+            &sp.key("name"),
+            "the scenario name is empty",
+            Some("give the run a name planners will recognise"),
+        );
     }
     let duration = s.duration.0;
     if duration == SimTime::ZERO {
-        v.err(&sp.key("duration"), "duration must be longer than zero", Some("e.g. duration = \"24h\""));
+        v.err(
+            &sp.key("duration"),
+            "duration must be longer than zero",
+            Some("e.g. duration = \"24h\""),
+        );
     } else if duration > SimTime::from_secs(10 * 365 * 86_400) {
         v.err(&sp.key("duration"), "duration is longer than 10 years", None);
     }
@@ -179,7 +190,11 @@ pub fn resolve(file: &ScenarioFile, parsed: &Parsed, seed_override: Option<u64>)
         .filter_map(|(i, g)| v.sensor_group(g, &root.key("sensors").index(i), &city))
         .collect::<Vec<_>>();
     if file.sensors.is_empty() {
-        v.err(&root, "the scenario has no [[sensors]] groups", Some("add at least one [[sensors]] table with kind and count"));
+        v.err(
+            &root,
+            "the scenario has no [[sensors]] groups",
+            Some("add at least one [[sensors]] table with kind and count"),
+        );
     }
     let gateways = file
         .gateways
@@ -189,24 +204,40 @@ pub fn resolve(file: &ScenarioFile, parsed: &Parsed, seed_override: Option<u64>)
         .collect::<Vec<_>>();
     let lorawan = v.lorawan(file.lorawan.clone().unwrap_or_default(), &root.key("lorawan"));
     if groups.iter().any(|g| g.radio == RadioKind::Lorawan) && gateways.iter().map(|g| g.count).sum::<u64>() == 0 {
-        v.err(&root, "LoRaWAN sensors are declared but there are no gateways", Some("add a [[gateways]] table, e.g. count = 4, placement = \"grid\""));
+        v.err(
+            &root,
+            "LoRaWAN sensors are declared but there are no gateways",
+            Some("add a [[gateways]] table, e.g. count = 4, placement = \"grid\""),
+        );
     }
     let slo = file.slo.clone().unwrap_or_default();
-    if let Some(r) = slo.delivery_ratio_min {
-        if !(0.0..=1.0).contains(&r) {
-            v.err(&root.key("slo").key("delivery_ratio_min"), format!("{r} is outside [0, 1]"), Some("a ratio such as 0.99"));
-        }
+    if let Some(r) = slo.delivery_ratio_min
+        && !(0.0..=1.0).contains(&r)
+    {
+        v.err(
+            &root.key("slo").key("delivery_ratio_min"),
+            format!("{r} is outside [0, 1]"),
+            Some("a ratio such as 0.99"),
+        );
     }
     let bucket = match file.output.as_ref().and_then(|o| o.bucket) {
         Some(b) if b.0 == SimTime::ZERO => {
-            v.err(&root.key("output").key("bucket"), "bucket must be longer than zero", None);
+            v.err(
+                &root.key("output").key("bucket"),
+                "bucket must be longer than zero",
+                None,
+            );
             SimTime::from_secs(1)
         }
         Some(b) => b.0,
         None => SimTime(((duration.0 / DEFAULT_BUCKETS) / 1_000_000).max(1) * 1_000_000),
     };
     if duration.0 / bucket.0.max(1) > 1_000_000 {
-        v.err(&root.key("output").key("bucket"), "more than a million time-series buckets", Some("use a longer bucket, e.g. \"15m\""));
+        v.err(
+            &root.key("output").key("bucket"),
+            "more than a million time-series buckets",
+            Some("use a longer bucket, e.g. \"15m\""),
+        );
     }
 
     if !v.problems.is_empty() {
@@ -236,7 +267,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn err(&mut self, path: &KeyPath, message: impl Into<String>, hint: Option<&str>) {
-        self.problems.push(self.parsed.problem(path, message, hint.map(str::to_string)));
+        self.problems
+            .push(self.parsed.problem(path, message, hint.map(str::to_string)));
     }
 
     fn city(&mut self, c: &CitySection, path: &KeyPath) -> CityModel {
@@ -249,7 +281,11 @@ impl Checker<'_> {
                         Some(n) => format!("did you mean \"{n}\"? `citytwin cities` lists all 36"),
                         None => "`citytwin cities` lists the 36 presets".to_string(),
                     };
-                    self.err(&path.key("preset"), format!("unknown city preset \"{id}\""), Some(&hint));
+                    self.err(
+                        &path.key("preset"),
+                        format!("unknown city preset \"{id}\""),
+                        Some(&hint),
+                    );
                     None
                 }
             },
@@ -257,7 +293,11 @@ impl Checker<'_> {
         };
         let area_km2 = match (c.area_km2, &c.preset) {
             (Some(a), _) if !(a > 0.0 && a.is_finite()) => {
-                self.err(&path.key("area_km2"), format!("area must be a positive number of km², found {a}"), None);
+                self.err(
+                    &path.key("area_km2"),
+                    format!("area must be a positive number of km², found {a}"),
+                    None,
+                );
                 1.0
             }
             (Some(a), _) if a > 100_000.0 => {
@@ -267,13 +307,20 @@ impl Checker<'_> {
             (Some(a), _) => a,
             (None, Some(_)) => DEFAULT_AREA_KM2,
             (None, None) => {
-                self.err(path, "give a city preset or an explicit area_km2", Some("e.g. preset = \"new-york\" or area_km2 = 4.0"));
+                self.err(
+                    path,
+                    "give a city preset or an explicit area_km2",
+                    Some("e.g. preset = \"new-york\" or area_km2 = 4.0"),
+                );
                 1.0
             }
         };
         let side_m = (area_km2 * 1e6).sqrt();
         let specs: Vec<DistrictSpec> = if c.districts.is_empty() {
-            vec![DistrictSpec { name: "city".into(), share: 1.0 }]
+            vec![DistrictSpec {
+                name: "city".into(),
+                share: 1.0,
+            }]
         } else {
             c.districts.clone()
         };
@@ -282,23 +329,45 @@ impl Checker<'_> {
         for (i, d) in specs.iter().enumerate() {
             let p = path.key("districts").index(i);
             if !(d.share > 0.0 && d.share <= 1.0) {
-                self.err(&p.key("share"), format!("share must be in (0, 1], found {}", d.share), None);
+                self.err(
+                    &p.key("share"),
+                    format!("share must be in (0, 1], found {}", d.share),
+                    None,
+                );
             }
             if specs[..i].iter().any(|e| e.name == d.name) {
-                self.err(&p.key("name"), format!("district \"{}\" is declared twice", d.name), None);
+                self.err(
+                    &p.key("name"),
+                    format!("district \"{}\" is declared twice", d.name),
+                    None,
+                );
             }
             let w = d.share * side_m;
-            districts.push(District { name: d.name.clone(), share: d.share, x0_m: x, x1_m: x + w });
+            districts.push(District {
+                name: d.name.clone(),
+                share: d.share,
+                x0_m: x,
+                x1_m: x + w,
+            });
             x += w;
         }
         let total: f64 = specs.iter().map(|d| d.share).sum();
         if (total - 1.0).abs() > 1e-6 {
-            self.err(&path.key("districts"), format!("district shares add up to {total}, not 1"), Some("adjust the shares so that they sum to 1.0"));
+            self.err(
+                &path.key("districts"),
+                format!("district shares add up to {total}, not 1"),
+                Some("adjust the shares so that they sum to 1.0"),
+            );
         }
         if let Some(last) = districts.last_mut() {
             last.x1_m = side_m;
         }
-        CityModel { preset, area_km2, side_m, districts }
+        CityModel {
+            preset,
+            area_km2,
+            side_m,
+            districts,
+        }
     }
 
     fn district(&mut self, name: &Option<String>, path: &KeyPath, city: &CityModel) -> Option<usize> {
@@ -307,7 +376,14 @@ impl Checker<'_> {
         if found.is_none() {
             let hint = match nearest(name, city.districts.iter().map(|d| d.name.as_str())) {
                 Some(n) => format!("did you mean \"{n}\"?"),
-                None => format!("declared districts: {}", city.districts.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "declared districts: {}",
+                    city.districts
+                        .iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
             self.err(path, format!("unknown district \"{name}\""), Some(&hint));
         }
@@ -321,43 +397,79 @@ impl Checker<'_> {
                 Some(n) => format!("did you mean \"{n}\"?"),
                 None => format!("built-in kinds: {}", ids.join(", ")),
             };
-            self.err(&path.key("kind"), format!("unknown sensor kind \"{}\"", g.kind), Some(&hint));
+            self.err(
+                &path.key("kind"),
+                format!("unknown sensor kind \"{}\"", g.kind),
+                Some(&hint),
+            );
             return None;
         };
         if g.count == 0 {
             self.err(&path.key("count"), "count must be at least 1", None);
         } else if g.count > 50_000_000 {
-            self.err(&path.key("count"), format!("{} sensors in one group is more than this tool is built for (50 million)", g.count), None);
+            self.err(
+                &path.key("count"),
+                format!(
+                    "{} sensors in one group is more than this tool is built for (50 million)",
+                    g.count
+                ),
+                None,
+            );
         }
         let report_every = g.report_every.map_or(kind.report_every, |d| d.0);
         if report_every < SimTime::from_secs(1) {
-            self.err(&path.key("report_every"), format!("report interval {report_every} is shorter than 1s"), Some("city sensors report every few seconds at the most"));
+            self.err(
+                &path.key("report_every"),
+                format!("report interval {report_every} is shorter than 1s"),
+                Some("city sensors report every few seconds at the most"),
+            );
         }
         let timing = g.timing.unwrap_or(kind.timing);
-        let jitter = g.jitter.map_or(SimTime((report_every.0 as f64 * DEFAULT_JITTER_SHARE) as u64), |d| d.0);
+        let jitter = g
+            .jitter
+            .map_or(SimTime((report_every.0 as f64 * DEFAULT_JITTER_SHARE) as u64), |d| d.0);
         if jitter >= report_every && timing == Timing::Periodic {
-            self.err(&path.key("jitter"), format!("jitter {jitter} must be shorter than the interval {report_every}"), Some("use timing = \"poisson\" for fully random gaps"));
+            self.err(
+                &path.key("jitter"),
+                format!("jitter {jitter} must be shorter than the interval {report_every}"),
+                Some("use timing = \"poisson\" for fully random gaps"),
+            );
         }
         let payload_bytes = g.payload_bytes.unwrap_or(kind.payload_bytes);
         let radio = g.radio.unwrap_or(kind.radio);
         if radio != RadioKind::Lorawan {
             self.err(
                 &path.key("radio"),
-                format!("radio \"{}\" is not simulated yet; only lorawan uplinks are", radio.name()),
+                format!(
+                    "radio \"{}\" is not simulated yet; only lorawan uplinks are",
+                    radio.name()
+                ),
                 Some("set radio = \"lorawan\" for this group (NB-IoT, Wi-Fi, cellular and wired links are planned)"),
             );
         }
         if radio == RadioKind::Lorawan && payload_bytes > 222 {
-            self.err(&path.key("payload_bytes"), format!("{payload_bytes} bytes exceeds the LoRaWAN maximum application payload of 222 bytes"), None);
+            self.err(
+                &path.key("payload_bytes"),
+                format!("{payload_bytes} bytes exceeds the LoRaWAN maximum application payload of 222 bytes"),
+                None,
+            );
         }
         let tx_power_dbm = g.tx_power.map_or(14.0, |p| p.0);
         if !(-10.0..=30.0).contains(&tx_power_dbm) {
-            self.err(&path.key("tx_power"), format!("{tx_power_dbm} dBm is outside -10..30 dBm"), Some("LoRa end devices transmit at 2..20 dBm"));
+            self.err(
+                &path.key("tx_power"),
+                format!("{tx_power_dbm} dBm is outside -10..30 dBm"),
+                Some("LoRa end devices transmit at 2..20 dBm"),
+            );
         }
-        if let Some(sf) = g.spreading_factor {
-            if !(7..=12).contains(&sf) {
-                self.err(&path.key("spreading_factor"), format!("spreading factor {sf} is outside 7..12"), None);
-            }
+        if let Some(sf) = g.spreading_factor
+            && !(7..=12).contains(&sf)
+        {
+            self.err(
+                &path.key("spreading_factor"),
+                format!("spreading factor {sf} is outside 7..12"),
+                None,
+            );
         }
         let district = self.district(&g.district, &path.key("district"), city);
         let power = g.power.clone().unwrap_or_else(|| kind.power.to_spec());
@@ -385,26 +497,42 @@ impl Checker<'_> {
 
     fn power(&mut self, p: &PowerSpec, path: &KeyPath) {
         if p.battery.is_none() && p.mains != Some(true) {
-            self.err(path, "a power source needs `battery` or `mains = true`", Some("e.g. power = { battery = \"li-socl2-aa\" }"));
+            self.err(
+                path,
+                "a power source needs `battery` or `mains = true`",
+                Some("e.g. power = { battery = \"li-socl2-aa\" }"),
+            );
         }
-        if let Some(c) = p.capacity {
-            if !(c.0 > 0.0) {
-                self.err(&path.key("capacity"), "capacity must be positive", None);
-            }
+        if let Some(c) = p.capacity
+            && c.0.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+        {
+            self.err(&path.key("capacity"), "capacity must be positive", None);
         }
-        if let Some(w) = p.solar_panel_w {
-            if !(w > 0.0 && w < 1000.0) {
-                self.err(&path.key("solar_panel_w"), format!("{w} W is not a plausible panel size"), None);
-            }
+        if let Some(w) = p.solar_panel_w
+            && !(w > 0.0 && w < 1000.0)
+        {
+            self.err(
+                &path.key("solar_panel_w"),
+                format!("{w} W is not a plausible panel size"),
+                None,
+            );
         }
     }
 
     fn gateway_group(&mut self, g: &GatewayGroupSpec, path: &KeyPath, city: &CityModel) -> Option<GatewayGroup> {
-        let placement = g.placement.unwrap_or(if g.positions.is_empty() { Placement::Grid } else { Placement::Explicit });
+        let placement = g.placement.unwrap_or(if g.positions.is_empty() {
+            Placement::Grid
+        } else {
+            Placement::Explicit
+        });
         let positions: Vec<(f64, f64)> = g.positions.iter().map(|p| (p.x.0, p.y.0)).collect();
         let count = match (placement, g.count) {
             (Placement::Explicit, Some(n)) if n as usize != positions.len() => {
-                self.err(&path.key("count"), format!("count is {n} but {} positions are given", positions.len()), Some("drop count; explicit placement uses one gateway per position"));
+                self.err(
+                    &path.key("count"),
+                    format!("count is {n} but {} positions are given", positions.len()),
+                    Some("drop count; explicit placement uses one gateway per position"),
+                );
                 n
             }
             (Placement::Explicit, _) => positions.len() as u64,
@@ -415,13 +543,25 @@ impl Checker<'_> {
             }
         };
         if placement == Placement::Explicit && positions.is_empty() {
-            self.err(&path.key("positions"), "explicit placement needs positions", Some("positions = [{ x = \"500m\", y = \"1.2km\" }]"));
+            self.err(
+                &path.key("positions"),
+                "explicit placement needs positions",
+                Some("positions = [{ x = \"500m\", y = \"1.2km\" }]"),
+            );
         }
         if placement != Placement::Explicit && !positions.is_empty() {
-            self.err(&path.key("positions"), "positions are only used with placement = \"explicit\"", None);
+            self.err(
+                &path.key("positions"),
+                "positions are only used with placement = \"explicit\"",
+                None,
+            );
         }
         if count > 100_000 {
-            self.err(&path.key("count"), format!("{count} gateways is more than a city deploys"), None);
+            self.err(
+                &path.key("count"),
+                format!("{count} gateways is more than a city deploys"),
+                None,
+            );
         }
         for (i, (x, y)) in positions.iter().enumerate() {
             if !(0.0..=city.side_m).contains(x) || !(0.0..=city.side_m).contains(y) {
@@ -434,10 +574,17 @@ impl Checker<'_> {
         }
         let radio = g.radio.unwrap_or(RadioKind::Lorawan);
         if radio != RadioKind::Lorawan {
-            self.err(&path.key("radio"), format!("{} gateways are not simulated yet; only lorawan", radio.name()), None);
+            self.err(
+                &path.key("radio"),
+                format!("{} gateways are not simulated yet; only lorawan", radio.name()),
+                None,
+            );
         }
         let district = self.district(&g.district, &path.key("district"), city);
-        let backhaul = g.backhaul.clone().unwrap_or(BackhaulSpec { kind: BackhaulKind::Fiber, latency: None });
+        let backhaul = g.backhaul.clone().unwrap_or(BackhaulSpec {
+            kind: BackhaulKind::Fiber,
+            latency: None,
+        });
         let backhaul_latency = backhaul.latency.map_or(
             match backhaul.kind {
                 BackhaulKind::Fiber => SimTime::from_millis(5),
@@ -446,7 +593,10 @@ impl Checker<'_> {
             },
             |d| d.0,
         );
-        let power = g.power.clone().unwrap_or(PowerSpec { mains: Some(true), ..Default::default() });
+        let power = g.power.clone().unwrap_or(PowerSpec {
+            mains: Some(true),
+            ..Default::default()
+        });
         self.power(&power, &path.key("power"));
         Some(GatewayGroup {
             name: g.name.clone().unwrap_or_else(|| "gw".to_string()),
@@ -464,11 +614,19 @@ impl Checker<'_> {
     fn lorawan(&mut self, l: LorawanSection, path: &KeyPath) -> LorawanConfig {
         let channels = l.channels.unwrap_or(8);
         if channels == 0 || channels > 64 {
-            self.err(&path.key("channels"), format!("{channels} channels; expected 1..64"), Some("one gateway listens on 8"));
+            self.err(
+                &path.key("channels"),
+                format!("{channels} channels; expected 1..64"),
+                Some("one gateway listens on 8"),
+            );
         }
         let bandwidth_khz = l.bandwidth.map_or(125, |b| (b.0 / 1000.0).round() as u32);
         if ![125, 250, 500].contains(&bandwidth_khz) {
-            self.err(&path.key("bandwidth"), format!("{bandwidth_khz} kHz is not a LoRa bandwidth"), Some("use \"125kHz\", \"250kHz\" or \"500kHz\""));
+            self.err(
+                &path.key("bandwidth"),
+                format!("{bandwidth_khz} kHz is not a LoRa bandwidth"),
+                Some("use \"125kHz\", \"250kHz\" or \"500kHz\""),
+            );
         }
         let coding_rate = match l.coding_rate.as_deref().unwrap_or("4/5") {
             "4/5" => 1,
@@ -476,21 +634,37 @@ impl Checker<'_> {
             "4/7" => 3,
             "4/8" => 4,
             other => {
-                self.err(&path.key("coding_rate"), format!("\"{other}\" is not a LoRa coding rate"), Some("use \"4/5\", \"4/6\", \"4/7\" or \"4/8\""));
+                self.err(
+                    &path.key("coding_rate"),
+                    format!("\"{other}\" is not a LoRa coding rate"),
+                    Some("use \"4/5\", \"4/6\", \"4/7\" or \"4/8\""),
+                );
                 1
             }
         };
         let capture_threshold_db = l.capture_threshold.map_or(6.0, |d| d.0);
         if !(0.0..=30.0).contains(&capture_threshold_db) {
-            self.err(&path.key("capture_threshold"), "capture threshold must be within 0..30 dB", None);
+            self.err(
+                &path.key("capture_threshold"),
+                "capture threshold must be within 0..30 dB",
+                None,
+            );
         }
         let preamble_lock_symbols = l.preamble_lock_symbols.unwrap_or(5);
         if preamble_lock_symbols > 8 {
-            self.err(&path.key("preamble_lock_symbols"), "at most the 8 preamble symbols can be required clear", None);
+            self.err(
+                &path.key("preamble_lock_symbols"),
+                "at most the 8 preamble symbols can be required clear",
+                None,
+            );
         }
         let shadowing_sigma_db = l.shadowing_sigma.map_or(0.0, |d| d.0);
         if !(0.0..=20.0).contains(&shadowing_sigma_db) {
-            self.err(&path.key("shadowing_sigma"), "shadowing sigma must be within 0..20 dB", Some("FLoRa uses 3.57 dB, the Oulu measurement 7.8 dB"));
+            self.err(
+                &path.key("shadowing_sigma"),
+                "shadowing sigma must be within 0..20 dB",
+                Some("FLoRa uses 3.57 dB, the Oulu measurement 7.8 dB"),
+            );
         }
         LorawanConfig {
             region: l.region.unwrap_or(Region::EU868),

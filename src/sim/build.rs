@@ -9,8 +9,11 @@
 use bevy_ecs::prelude::*;
 use rayon::prelude::*;
 
-use crate::model::radio::{Bandwidth, CodingRate, LoraParams, PathLossModel, SensitivityTable, SpreadingFactor, lowest_sf_for_link, LORAWAN_OVERHEAD_BYTES};
-use crate::model::random::{Purpose, below, draw, standard_normal, unit};
+use crate::model::radio::{
+    Bandwidth, CodingRate, LORAWAN_OVERHEAD_BYTES, LoraParams, PathLossModel, SensitivityTable, SpreadingFactor,
+    lowest_sf_for_link,
+};
+use crate::model::random::{Purpose, draw, standard_normal, unit};
 use crate::scenario::Scenario;
 use crate::scenario::types::{PathLoss, Placement};
 use crate::scenario::validate::{CityModel, GatewayGroup};
@@ -78,7 +81,10 @@ pub struct Coverage {
 impl Coverage {
     /// The gateways that hear sensor `id`.
     pub fn reach(&self, id: u32) -> &[Reach] {
-        let (a, b) = (self.offsets[id as usize] as usize, self.offsets[id as usize + 1] as usize);
+        let (a, b) = (
+            self.offsets[id as usize] as usize,
+            self.offsets[id as usize + 1] as usize,
+        );
         &self.entries[a..b]
     }
 
@@ -158,7 +164,11 @@ pub fn apportion(n: u64, shares: &[f64]) -> Vec<u64> {
     let mut parts: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
     let mut left = n - parts.iter().sum::<u64>();
     let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
     for &i in order.iter().cycle().take(shares.len() * 2) {
         if left == 0 {
             break;
@@ -187,7 +197,10 @@ pub fn place_gateways(g: &GatewayGroup, city: &CityModel, seed: u64, first_index
                     let (r, c) = (k / cols, k % cols);
                     // The last, partly filled row is centred rather than left-aligned.
                     let in_row = if r + 1 == rows { n - r * cols } else { cols };
-                    (x0 + (c as f64 + 0.5) * w / in_row as f64, (r as f64 + 0.5) * h / rows as f64)
+                    (
+                        x0 + (c as f64 + 0.5) * w / in_row as f64,
+                        (r as f64 + 0.5) * h / rows as f64,
+                    )
                 })
                 .collect()
         }
@@ -223,8 +236,18 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         let placed = place_gateways(g, city, seed, gateways.len() as u32);
         for (k, p) in placed.into_iter().enumerate() {
             let index = gateways.len() as u32;
-            let id = if scenario.gateways.len() == 1 { format!("{}-{k}", g.name) } else { format!("{}-{index}", g.name) };
-            world.spawn((Gateway { index, id: id.clone() }, Position { x: p.0 as f32, y: p.1 as f32 }));
+            let id = if scenario.gateways.len() == 1 {
+                format!("{}-{k}", g.name)
+            } else {
+                format!("{}-{index}", g.name)
+            };
+            world.spawn((
+                Gateway { index, id: id.clone() },
+                Position {
+                    x: p.0 as f32,
+                    y: p.1 as f32,
+                },
+            ));
             gateways.push(p);
             gateway_ids.push(id);
             backhaul_us.push(g.backhaul_latency.0);
@@ -258,7 +281,12 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 let id = specs.len() as u64;
                 let x = d.x0_m + unit(draw(seed, Purpose::SensorPlacement, id, 0)) * (d.x1_m - d.x0_m);
                 let y = unit(draw(seed, Purpose::SensorPlacement, id, 1)) * city.side_m;
-                specs.push(Spec { group: gi as u16, district: di as u16, x: x as f32, y: y as f32 });
+                specs.push(Spec {
+                    group: gi as u16,
+                    district: di as u16,
+                    x: x as f32,
+                    y: y as f32,
+                });
             }
             district_sensors[di] += n;
             group_sensors[gi] += n;
@@ -269,7 +297,9 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let max_gain = gains.iter().copied().fold(0.0f64, f64::max);
     let max_tx = scenario.groups.iter().map(|g| g.tx_power_dbm).fold(-100.0f64, f64::max);
     let sens12 = GATEWAY_SENSITIVITY.sensitivity_dbm(SpreadingFactor::SF12, bw);
-    let max_range = model.max_range_m(max_tx + max_gain - sens12 + 4.0 * lw.shadowing_sigma_db).clamp(1.0, 1e6);
+    let max_range = model
+        .max_range_m(max_tx + max_gain - sens12 + 4.0 * lw.shadowing_sigma_db)
+        .clamp(1.0, 1e6);
     let grid = GatewayGrid::new(&gateways, max_range, city.side_m);
     let sigma = lw.shadowing_sigma_db;
     let links: Vec<(u8, Vec<Reach>)> = specs
@@ -283,16 +313,26 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 let d = ((gx - s.x as f64).powi(2) + (gy - s.y as f64).powi(2)).sqrt();
                 let shadow = if sigma > 0.0 {
                     let key = ((id as u64) << 24) ^ u64::from(gw);
-                    sigma * standard_normal(draw(seed, Purpose::Shadowing, key, 0), draw(seed, Purpose::Shadowing, key, 1))
+                    sigma
+                        * standard_normal(
+                            draw(seed, Purpose::Shadowing, key, 0),
+                            draw(seed, Purpose::Shadowing, key, 1),
+                        )
                 } else {
                     0.0
                 };
                 let rssi = g.tx_power_dbm + gains[gw as usize] - model.path_loss_db(d) + shadow;
                 if rssi >= sens12 {
-                    heard.push(Reach { gateway: gw, rssi_dbm: rssi as f32 });
+                    heard.push(Reach {
+                        gateway: gw,
+                        rssi_dbm: rssi as f32,
+                    });
                 }
             });
-            let best = heard.iter().map(|r| f64::from(r.rssi_dbm)).fold(f64::NEG_INFINITY, f64::max);
+            let best = heard
+                .iter()
+                .map(|r| f64::from(r.rssi_dbm))
+                .fold(f64::NEG_INFINITY, f64::max);
             let sf = match g.spreading_factor.and_then(SpreadingFactor::new) {
                 Some(sf) => sf,
                 None => lowest_sf_for_link(best, GATEWAY_SENSITIVITY, bw, lw.link_margin_db)
@@ -306,14 +346,20 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         })
         .collect();
 
-    let mut coverage = Coverage { offsets: Vec::with_capacity(specs.len() + 1), entries: Vec::new() };
+    let mut coverage = Coverage {
+        offsets: Vec::with_capacity(specs.len() + 1),
+        entries: Vec::new(),
+    };
     let mut gateway_reach = vec![0u64; gateways.len()];
     let mut layout_sensors = Vec::with_capacity(specs.len());
     let mut index = Vec::with_capacity(specs.len());
     coverage.offsets.push(0);
     for (id, (s, (sf, heard))) in specs.iter().zip(links).enumerate() {
         let g = &scenario.groups[s.group as usize];
-        let params = LoraParams { cr, ..LoraParams::uplink(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw) };
+        let params = LoraParams {
+            cr,
+            ..LoraParams::uplink(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw)
+        };
         let airtime = params.time_on_air_us(g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES));
         for r in &heard {
             gateway_reach[r.gateway as usize] += 1;
@@ -322,9 +368,17 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         coverage.entries.extend_from_slice(&heard);
         coverage.offsets.push(coverage.entries.len() as u32);
         let e = world.spawn((
-            Sensor { id: id as u32, group: s.group, district: s.district },
+            Sensor {
+                id: id as u32,
+                group: s.group,
+                district: s.district,
+            },
             Position { x: s.x, y: s.y },
-            LoraDevice { sf, airtime_us: airtime.min(u64::from(u32::MAX)) as u32, fcnt: 0 },
+            LoraDevice {
+                sf,
+                airtime_us: airtime.min(u64::from(u32::MAX)) as u32,
+                fcnt: 0,
+            },
             super::sense::ReportCount::default(),
         ));
         index.push(e.id());
@@ -345,7 +399,15 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     for sf in SpreadingFactor::ALL {
         symbol_us[sf.index()] = LoraParams::uplink(sf, bw).symbol_time_s() * 1e6;
     }
-    let config = RunConfig { seed, duration: scenario.duration, step, groups, channels: lw.channels, symbol_us, backhaul_us };
+    let config = RunConfig {
+        seed,
+        duration: scenario.duration,
+        step,
+        groups,
+        channels: lw.channels,
+        symbol_us,
+        backhaul_us,
+    };
 
     // First reports: a uniform phase within the first interval (periodic) or an exponential gap.
     let mut calendar = super::calendar::Calendar::new(step);
@@ -356,12 +418,18 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         }
     }
 
-    world.insert_resource(Layout { sensors: layout_sensors, gateways, gateway_ids, district_sensors, group_sensors, gateway_reach });
+    world.insert_resource(Layout {
+        sensors: layout_sensors,
+        gateways,
+        gateway_ids,
+        district_sensors,
+        group_sensors,
+        gateway_reach,
+    });
     world.insert_resource(coverage);
     world.insert_resource(SensorIndex(index));
     world.insert_resource(calendar);
     world.insert_resource(config);
-    let _ = below; // keep the import list honest for channel draws elsewhere
     world
 }
 
@@ -383,11 +451,19 @@ impl GatewayGrid {
             let (c, r) = Self::cell_of(x, y, cell, cols, rows);
             cells[r * cols + c].push(i as u32);
         }
-        GatewayGrid { cell, cols, rows, cells }
+        GatewayGrid {
+            cell,
+            cols,
+            rows,
+            cells,
+        }
     }
 
     fn cell_of(x: f64, y: f64, cell: f64, cols: usize, rows: usize) -> (usize, usize) {
-        (((x / cell).max(0.0) as usize).min(cols - 1), ((y / cell).max(0.0) as usize).min(rows - 1))
+        (
+            ((x / cell).max(0.0) as usize).min(cols - 1),
+            ((y / cell).max(0.0) as usize).min(rows - 1),
+        )
     }
 
     /// Calls `f` for each gateway in the 3x3 block of cells around (x, y). Cells are at least

@@ -53,7 +53,10 @@ pub struct Receiver {
 impl Receiver {
     /// A receiver listening on `channels` channels.
     pub fn new(channels: u8) -> Self {
-        Receiver { active: vec![Vec::new(); channels as usize], ..Default::default() }
+        Receiver {
+            active: vec![Vec::new(); channels as usize],
+            ..Default::default()
+        }
     }
 
     fn retire(&mut self, channel: usize, before: u64) {
@@ -69,7 +72,11 @@ impl Receiver {
                 } else {
                     self.decoded += 1;
                 }
-                self.decisions.push(Decision { uplink: a.rx.uplink, end: a.rx.end, decoded: !a.lost });
+                self.decisions.push(Decision {
+                    uplink: a.rx.uplink,
+                    end: a.rx.end,
+                    decoded: !a.lost,
+                });
             } else {
                 i += 1;
             }
@@ -90,7 +97,10 @@ impl Receiver {
                 a.lost |= old_lost;
                 new_lost |= lost;
             }
-            self.active[ch].push(Active { rx: *rx, lost: new_lost });
+            self.active[ch].push(Active {
+                rx: *rx,
+                lost: new_lost,
+            });
         }
         for ch in 0..self.active.len() {
             self.retire(ch, horizon);
@@ -101,7 +111,12 @@ impl Receiver {
 }
 
 fn signal(rx: &Rx, symbol_us: &[f64; 6]) -> Signal {
-    Signal { start_us: rx.start, end_us: rx.end, rssi_dbm: rx.rssi_dbm, symbol_us: symbol_us[(rx.sf.clamp(7, 12) - 7) as usize] }
+    Signal {
+        start_us: rx.start,
+        end_us: rx.end,
+        rssi_dbm: rx.rssi_dbm,
+        symbol_us: symbol_us[(rx.sf.clamp(7, 12) - 7) as usize],
+    }
 }
 
 /// All gateways' receivers and the interference rule.
@@ -130,14 +145,27 @@ mod tests {
     use super::*;
 
     fn rx(uplink: u64, start: u64, end: u64, channel: u8, sf: u8) -> Rx {
-        Rx { uplink, start, end, rssi_dbm: -100.0, channel, sf }
+        Rx {
+            uplink,
+            start,
+            end,
+            rssi_dbm: -100.0,
+            channel,
+            sf,
+        }
     }
 
     #[test]
     fn overlaps_collide_only_on_same_channel_and_sf() {
         let mut r = Receiver::new(2);
         let sym = [1024.0; 6];
-        let inbox = [rx(0, 0, 100, 0, 7), rx(1, 50, 150, 0, 7), rx(2, 60, 160, 1, 7), rx(3, 70, 170, 0, 8), rx(4, 150, 250, 0, 7)];
+        let inbox = [
+            rx(0, 0, 100, 0, 7),
+            rx(1, 50, 150, 0, 7),
+            rx(2, 60, 160, 1, 7),
+            rx(3, 70, 170, 0, 8),
+            rx(4, 150, 250, 0, 7),
+        ];
         r.process(&inbox, 1_000, Rule::Aloha, &sym);
         let lost: Vec<u64> = r.decisions.iter().filter(|d| !d.decoded).map(|d| d.uplink).collect();
         // 0 and 1 overlap on ch0/SF7; 4 starts exactly when 1 ends (no overlap).

@@ -14,7 +14,12 @@ use crate::metrics::{LossCause, Metrics};
 use crate::time::SimTime;
 
 /// Forwards decisions to the network server and settles finished uplinks.
-pub fn gateway(cfg: Res<RunConfig>, receivers: Res<Receivers>, mut inflight: ResMut<InFlight>, mut metrics: ResMut<Metrics>) {
+pub fn gateway(
+    cfg: Res<RunConfig>,
+    receivers: Res<Receivers>,
+    mut inflight: ResMut<InFlight>,
+    mut metrics: ResMut<Metrics>,
+) {
     for (g, r) in receivers.gateways.iter().enumerate() {
         let backhaul = cfg.backhaul_us[g];
         for d in &r.decisions {

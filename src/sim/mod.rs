@@ -27,8 +27,8 @@ pub mod transmit;
 
 use bevy_ecs::prelude::*;
 
-use crate::metrics::report::*;
 use crate::metrics::Metrics;
+use crate::metrics::report::*;
 use crate::model::interference::Rule;
 use crate::scenario::Scenario;
 use crate::scenario::types::InterferenceModel;
@@ -59,7 +59,10 @@ pub struct RunOptions<'a> {
 
 impl Default for RunOptions<'_> {
     fn default() -> Self {
-        RunOptions { step: DEFAULT_STEP, progress: None }
+        RunOptions {
+            step: DEFAULT_STEP,
+            progress: None,
+        }
     }
 }
 
@@ -71,10 +74,17 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     let gateways = world.resource::<build::Layout>().gateways.len();
     let district_names: Vec<String> = scenario.city.districts.iter().map(|d| d.name.clone()).collect();
     let group_names: Vec<String> = scenario.groups.iter().map(|g| g.name.clone()).collect();
-    world.insert_resource(Metrics::new(scenario.duration, scenario.bucket, &district_names, &group_names));
+    world.insert_resource(Metrics::new(
+        scenario.duration,
+        scenario.bucket,
+        &district_names,
+        &group_names,
+    ));
     world.insert_resource(clock::Clock::default());
     world.insert_resource(sense::Readings::default());
-    world.insert_resource(transmit::Air { inbox: vec![Vec::new(); gateways] });
+    world.insert_resource(transmit::Air {
+        inbox: vec![Vec::new(); gateways],
+    });
     world.insert_resource(transmit::InFlight::default());
     let rule = match scenario.lorawan.interference {
         InterferenceModel::Aloha => Rule::Aloha,
@@ -106,7 +116,11 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         schedule.run(&mut world);
         if let Some(cb) = opts.progress.as_mut() {
             let events = world.resource::<Metrics>().events;
-            cb(Progress { now: SimTime(((n + 1) * step.0).min(scenario.duration.0)), end: scenario.duration, events });
+            cb(Progress {
+                now: SimTime(((n + 1) * step.0).min(scenario.duration.0)),
+                end: scenario.duration,
+                events,
+            });
         }
     }
     observe(scenario, &mut world)
@@ -114,9 +128,10 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
 
 fn observe(scenario: &Scenario, world: &mut World) -> Report {
     let layout = world.remove_resource::<build::Layout>().unwrap_or_default();
-    let metrics = world.remove_resource::<Metrics>();
+    let metrics = world
+        .remove_resource::<Metrics>()
+        .expect("run() inserts Metrics before the first step");
     let receivers = world.remove_resource::<channel::Receivers>();
-    let Some(metrics) = metrics else { unreachable_resources() };
     let uplinks = metrics.uplinks();
     let latency_ms = metrics.latency();
     let duration_s = scenario.duration.as_secs_f64();
@@ -139,7 +154,10 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         .collect();
     let mut sf_distribution = std::collections::BTreeMap::new();
     for sf in 7..=12u8 {
-        sf_distribution.insert(format!("SF{sf}"), layout.sensors.iter().filter(|s| s.2 == sf).count() as u64);
+        sf_distribution.insert(
+            format!("SF{sf}"),
+            layout.sensors.iter().filter(|s| s.2 == sf).count() as u64,
+        );
     }
     let sensors_out_of_range = layout.sensors.iter().filter(|s| s.2 == 0).count() as u64;
     let n_sensors = layout.sensors.len() as u64;
@@ -156,7 +174,10 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         },
         seed: scenario.seed,
         simulated_seconds: duration_s,
-        entities: Entities { sensors: n_sensors, gateways: layout.gateways.len() as u64 },
+        entities: Entities {
+            sensors: n_sensors,
+            gateways: layout.gateways.len() as u64,
+        },
         radio: RadioReport {
             interference: match scenario.lorawan.interference {
                 InterferenceModel::Aloha => "aloha",
@@ -165,7 +186,11 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             channels: scenario.lorawan.channels,
             sf_distribution,
             sensors_out_of_range,
-            mean_gateways_in_reach: if n_sensors == 0 { 0.0 } else { links as f64 / n_sensors as f64 },
+            mean_gateways_in_reach: if n_sensors == 0 {
+                0.0
+            } else {
+                links as f64 / n_sensors as f64
+            },
             gateways,
         },
         districts: metrics.scope_reports(true, &layout.district_sensors),
@@ -173,9 +198,19 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         uplinks,
         latency_ms,
         slo,
-        run: RunInfo { wall_seconds: 0.0, threads: rayon::current_num_threads(), started_at: String::new(), events: metrics.events, events_per_second: 0.0 },
+        run: RunInfo {
+            wall_seconds: 0.0,
+            threads: rayon::current_num_threads(),
+            started_at: String::new(),
+            events: metrics.events,
+            events_per_second: 0.0,
+        },
         timeseries: metrics.timeseries(),
-        map: MapData { side_m: scenario.city.side_m, sensors: layout.sensors, gateways: layout.gateways },
+        map: MapData {
+            side_m: scenario.city.side_m,
+            sensors: layout.sensors,
+            gateways: layout.gateways,
+        },
     }
 }
 
@@ -183,21 +218,25 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-#[cold]
-fn unreachable_resources() -> ! {
-    // `run` inserts Metrics before the first step and nothing removes it before `observe`.
-    unreachable!("the engine's Metrics resource is inserted by run()")
-}
-
 /// Checks the scenario's SLOs against the results.
 pub fn evaluate_slo(scenario: &Scenario, uplinks: &Uplinks, latency: &Latency) -> SloReport {
     let mut checks = Vec::new();
     if let Some(min) = scenario.slo.delivery_ratio_min {
-        checks.push(SloCheck { name: "delivery_ratio_min", threshold: min, actual: uplinks.delivery_ratio, ok: uplinks.delivery_ratio >= min });
+        checks.push(SloCheck {
+            name: "delivery_ratio_min",
+            threshold: min,
+            actual: uplinks.delivery_ratio,
+            ok: uplinks.delivery_ratio >= min,
+        });
     }
     if let Some(max) = scenario.slo.latency_p99_max {
         let max_ms = max.0.as_millis_f64();
-        checks.push(SloCheck { name: "latency_p99_max_ms", threshold: max_ms, actual: latency.p99, ok: latency.p99 <= max_ms });
+        checks.push(SloCheck {
+            name: "latency_p99_max_ms",
+            threshold: max_ms,
+            actual: latency.p99,
+            ok: latency.p99 <= max_ms,
+        });
     }
     let breached = checks.iter().any(|c| !c.ok);
     SloReport { checks, breached }

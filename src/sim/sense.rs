@@ -68,10 +68,16 @@ pub fn sense(
     readings.0.clear();
     let end = clock.step_end.min(cfg.duration);
     while let Some((t, id)) = calendar.pop_before(end) {
-        let Ok((sensor, mut count)) = sensors.get_mut(index.0[id as usize]) else { continue };
+        let Ok((sensor, mut count)) = sensors.get_mut(index.0[id as usize]) else {
+            continue;
+        };
         count.0 += 1;
         metrics.generated(SimTime(t), sensor.district, sensor.group);
-        readings.0.push(Reading { at: t, sensor: id, seq: count.0 });
+        readings.0.push(Reading {
+            at: t,
+            sensor: id,
+            seq: count.0,
+        });
         let next = t + next_gap(&cfg, sensor.group as usize, id, count.0);
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), id);

@@ -88,6 +88,10 @@ impl InFlight {
 }
 
 /// Puts this step's readings on the air.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a bevy system's parameters are its declared reads and writes"
+)]
 pub fn transmit(
     cfg: Res<RunConfig>,
     readings: Res<Readings>,
@@ -102,7 +106,9 @@ pub fn transmit(
         inbox.clear();
     }
     for r in &readings.0 {
-        let Ok((sensor, mut dev)) = devices.get_mut(index.0[r.sensor as usize]) else { continue };
+        let Ok((sensor, mut dev)) = devices.get_mut(index.0[r.sensor as usize]) else {
+            continue;
+        };
         dev.fcnt += 1;
         metrics.sent();
         let reach = coverage.reach(r.sensor);
@@ -110,7 +116,10 @@ pub fn transmit(
             metrics.lost(SimTime(r.at), sensor.district, sensor.group, LossCause::OutOfRange);
             continue;
         }
-        let channel = below(draw(cfg.seed, Purpose::Channel, u64::from(r.sensor), u64::from(dev.fcnt)), u64::from(cfg.channels)) as u8;
+        let channel = below(
+            draw(cfg.seed, Purpose::Channel, u64::from(r.sensor), u64::from(dev.fcnt)),
+            u64::from(cfg.channels),
+        ) as u8;
         let seq = inflight.next_seq();
         inflight.slots.push_back(Some(Pending {
             generated: r.at,
@@ -121,7 +130,14 @@ pub fn transmit(
         }));
         let end = r.at + u64::from(dev.airtime_us);
         for link in reach {
-            air.inbox[link.gateway as usize].push(Rx { uplink: seq, start: r.at, end, rssi_dbm: link.rssi_dbm, channel, sf: dev.sf });
+            air.inbox[link.gateway as usize].push(Rx {
+                uplink: seq,
+                start: r.at,
+                end,
+                rssi_dbm: link.rssi_dbm,
+                channel,
+                sf: dev.sf,
+            });
         }
         metrics.add_events(reach.len() as u64);
     }

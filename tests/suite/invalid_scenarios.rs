@@ -1,0 +1,205 @@
+//! Malformed scenario files: each must exit with code 2, name the file, line, column and key
+//! path, say what was expected (with a hint where one helps), and leave no results behind.
+
+use std::path::Path;
+use std::process::Command;
+
+const GOOD: &str = r#"[scenario]
+name = "ok"
+duration = "1h"
+
+[city]
+preset = "new-york"
+districts = [{ name = "A", share = 0.5 }, { name = "B", share = 0.5 }]
+
+[[sensors]]
+kind = "parking"
+count = 10
+
+[[gateways]]
+count = 1
+
+[slo]
+delivery_ratio_min = 0.9
+"#;
+
+struct Case {
+    name: &'static str,
+    /// (text to replace, replacement) applied to GOOD.
+    edit: (&'static str, &'static str),
+    /// Expected `file:line:` prefix line number.
+    line: usize,
+    /// Expected key path.
+    key: &'static str,
+    /// Text the message or hint must contain.
+    says: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "unknown key",
+        edit: ("count = 10", "cuont = 10"),
+        line: 11,
+        key: "sensors[0].cuont",
+        says: "did you mean `count`?",
+    },
+    Case {
+        name: "wrong type",
+        edit: ("count = 10", "count = \"ten\""),
+        line: 11,
+        key: "sensors[0].count",
+        says: "invalid type",
+    },
+    Case {
+        name: "out of range",
+        edit: ("delivery_ratio_min = 0.9", "delivery_ratio_min = 1.5"),
+        line: 17,
+        key: "slo.delivery_ratio_min",
+        says: "outside [0, 1]",
+    },
+    Case {
+        name: "unknown preset",
+        edit: ("\"new-york\"", "\"new-yrok\""),
+        line: 6,
+        key: "city.preset",
+        says: "did you mean \"new-york\"?",
+    },
+    Case {
+        name: "bad duration",
+        edit: ("\"1h\"", "\"1 hour\""),
+        line: 3,
+        key: "scenario.duration",
+        says: "expected a duration",
+    },
+    Case {
+        name: "unknown enum value",
+        edit: ("count = 10", "count = 10\nradio = \"lorawn\""),
+        line: 12,
+        key: "sensors[0].radio",
+        says: "did you mean \"lorawan\"?",
+    },
+    Case {
+        name: "unknown sensor kind",
+        edit: ("\"parking\"", "\"parkign\""),
+        line: 10,
+        key: "sensors[0].kind",
+        says: "did you mean \"parking\"?",
+    },
+    Case {
+        name: "shares",
+        edit: ("share = 0.5 }]", "share = 0.6 }]"),
+        line: 7,
+        key: "city.districts",
+        says: "add up to 1.1",
+    },
+    Case {
+        name: "syntax",
+        edit: ("name = \"ok\"", "name = \"ok"),
+        line: 2,
+        key: "",
+        says: "TOML syntax error",
+    },
+    Case {
+        name: "unknown section",
+        edit: ("[slo]", "[sla]"),
+        line: 16,
+        key: "sla",
+        says: "did you mean `slo`?",
+    },
+];
+
+fn citytwin(args: &[&str], dir: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run citytwin");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_good_file_is_valid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("s.toml"), GOOD).expect("write");
+    let (code, err) = citytwin(&["validate", "s.toml"], dir.path());
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn each_malformed_file_exits_2_with_line_and_key() {
+    for case in CASES {
+        assert!(GOOD.contains(case.edit.0), "{}: edit target missing", case.name);
+        let text = GOOD.replacen(case.edit.0, case.edit.1, 1);
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("bad.toml"), &text).expect("write");
+        let (code, err) = citytwin(&["run", "bad.toml", "--out", "results", "--quiet"], dir.path());
+        assert_eq!(code, 2, "{}: exit code; stderr:\n{err}", case.name);
+        assert!(
+            err.contains(&format!("bad.toml:{}:", case.line)),
+            "{}: expected line {} in:\n{err}",
+            case.name,
+            case.line
+        );
+        assert!(
+            err.contains(&format!("key `{}`", case.key)),
+            "{}: expected key `{}` in:\n{err}",
+            case.name,
+            case.key
+        );
+        assert!(
+            err.contains(case.says),
+            "{}: expected {:?} in:\n{err}",
+            case.name,
+            case.says
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("bad.toml")],
+            "{}: nothing but the scenario is left",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let text = GOOD
+        .replacen("count = 10", "cuont = 10", 1)
+        .replacen("\"new-york\"", "\"nyc-ish\"", 1)
+        .replacen("0.9", "7.0", 1)
+        .replacen("\"1h\"", "\"1y\"", 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("bad.toml"), &text).expect("write");
+    let (code, err) = citytwin(&["validate", "bad.toml"], dir.path());
+    assert_eq!(code, 2);
+    for key in ["sensors[0].cuont", "scenario.duration"] {
+        assert!(err.contains(&format!("key `{key}`")), "missing {key} in:\n{err}");
+    }
+    // The count field is missing too once `cuont` is not recognised; both sections' problems
+    // appear together with the one in [scenario].
+    assert!(err.contains("problems in the scenario"), "{err}");
+}
+
+#[test]
+fn bad_set_flags_and_missing_files_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("s.toml"), GOOD).expect("write");
+    let (code, err) = citytwin(&["validate", "s.toml", "--set", "sensors[3].count=5"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--set sensors[3].count=5"), "{err}");
+    let (code, err) = citytwin(&["validate", "s.toml", "--set", "sensors[0].count=abc"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("key `sensors[0].count`"), "{err}");
+    let (code, err) = citytwin(&["run", "missing.toml"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing.toml"), "{err}");
+    let (code, _) = citytwin(&["run", "s.toml", "--no-such-flag"], dir.path());
+    assert_eq!(code, 2);
+}

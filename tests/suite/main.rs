@@ -1,0 +1,8 @@
+//! Integration tests: one binary, one module per concern. Each test states its oracle.
+
+mod accounting;
+mod aloha;
+mod common;
+mod determinism;
+mod invalid_scenarios;
+mod shipped;

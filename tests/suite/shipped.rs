@@ -1,0 +1,39 @@
+//! Shipped scenarios run and hold what their comments promise.
+
+use crate::common::{run, shipped};
+
+#[test]
+fn quickstart_delivers_and_meets_its_slo() {
+    let r = run(&shipped("scenarios/quickstart.toml", &[]));
+    assert_eq!(r.entities.sensors, 3300);
+    assert_eq!(r.entities.gateways, 9);
+    assert_eq!(r.radio.sensors_out_of_range, 0, "a 3x3 grid covers 4 km²");
+    assert!(r.uplinks.delivery_ratio > 0.95, "{:?}", r.uplinks);
+    assert!(!r.slo.breached);
+    // Latency is airtime plus 5 ms fiber backhaul: between SF7's ~62 ms and SF12's ~1.3 s.
+    assert!(
+        r.latency_ms.p50 > 50.0 && r.latency_ms.max < 1500.0,
+        "{:?}",
+        r.latency_ms
+    );
+}
+
+#[test]
+fn dublin_district_holds_its_slo_at_district_scale() {
+    let r = run(&shipped("scenarios/dublin-district.toml", &[]));
+    assert_eq!(r.entities.sensors, 30_000);
+    assert_eq!(r.districts.len(), 3);
+    // ~2.26 M uplinks a day: 12k parking x 48 + 8k bins x 72 + 6k lights x 96 + 2k AQ x 144
+    // + 1k noise x 144 + 1k water x 96.
+    let expected =
+        12_000.0 * 48.0 + 8_000.0 * 72.0 + 6_000.0 * 96.0 + 2_000.0 * 144.0 + 1_000.0 * 144.0 + 1_000.0 * 96.0;
+    assert!(
+        (r.uplinks.generated as f64 / expected - 1.0).abs() < 0.005,
+        "{} vs {expected}",
+        r.uplinks.generated
+    );
+    assert!(!r.slo.breached, "{:?}", r.slo);
+    // The noise group sits in City Centre only, so its share of sensors there exceeds 30 %.
+    let centre = r.districts.iter().find(|d| d.name == "City Centre").expect("district");
+    assert_eq!(centre.sensors, 29_000 * 30 / 100 + 1_000);
+}
