@@ -84,7 +84,7 @@ fn calendar(c: &mut Criterion) {
     g.throughput(Throughput::Elements(u64::from(N)));
     g.bench_function("push_pop_one_day", |b| {
         b.iter(|| {
-            let mut cal = Calendar::new(SimTime::from_secs(10));
+            let mut cal: Calendar<u32> = Calendar::new(SimTime::from_secs(10));
             for id in 0..N {
                 cal.push(
                     SimTime(below(draw(2, Purpose::ReportTiming, u64::from(id), 0), 86_400_000_000)),

@@ -94,10 +94,6 @@ impl Coverage {
     }
 }
 
-/// Sensor index to entity.
-#[derive(Resource, Default)]
-pub struct SensorIndex(pub Vec<Entity>);
-
 /// Per-group timing parameters the sense system needs.
 #[derive(Clone, Copy, Debug)]
 pub struct GroupTiming {
@@ -410,11 +406,11 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     };
 
     // First reports: a uniform phase within the first interval (periodic) or an exponential gap.
-    let mut calendar = super::calendar::Calendar::new(step);
+    let mut calendar = super::calendar::Calendar::<Entity>::new(step);
     for (id, s) in specs.iter().enumerate() {
         let first = super::sense::first_report(&config, s.group as usize, id as u32);
         if first < config.duration {
-            calendar.push(first, id as u32);
+            calendar.push(first, index[id]);
         }
     }
 
@@ -427,7 +423,6 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         gateway_reach,
     });
     world.insert_resource(coverage);
-    world.insert_resource(SensorIndex(index));
     world.insert_resource(calendar);
     world.insert_resource(config);
     world

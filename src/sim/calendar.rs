@@ -15,23 +15,24 @@ use crate::time::SimTime;
 /// Slots in the wheel; with 10 s steps the wheel spans about 7.6 days before the overflow heap.
 const WHEEL_SLOTS: usize = 1 << 16;
 
-/// A due entry: (time in µs, sensor index).
-pub type Due = (u64, u32);
+/// A due entry: (time in µs, what is due). Ties are broken by the payload's order.
+pub type Due<T> = (u64, T);
 
-/// Timing wheel of due sensors.
+/// Timing wheel of due entries (the engine stores sensor entities; ordering by (time, entity)
+/// is deterministic because entities are spawned in scenario order).
 #[derive(Resource)]
-pub struct Calendar {
+pub struct Calendar<T: Ord + Copy + Send + Sync + 'static = u32> {
     slot_us: u64,
-    slots: Vec<Vec<Due>>,
+    slots: Vec<Vec<Due<T>>>,
     /// Absolute index of the slot being drained (step number).
     current: u64,
     /// Entries of the current slot, ordered.
-    now: BinaryHeap<Reverse<Due>>,
-    overflow: BinaryHeap<Reverse<Due>>,
+    now: BinaryHeap<Reverse<Due<T>>>,
+    overflow: BinaryHeap<Reverse<Due<T>>>,
     len: usize,
 }
 
-impl Calendar {
+impl<T: Ord + Copy + Send + Sync + 'static> Calendar<T> {
     /// An empty calendar whose slots are `step` wide.
     pub fn new(step: SimTime) -> Self {
         Calendar {
@@ -54,8 +55,8 @@ impl Calendar {
         self.len == 0
     }
 
-    /// Schedules sensor `id` at `t`. Times before the current step are taken as now.
-    pub fn push(&mut self, t: SimTime, id: u32) {
+    /// Schedules `id` at `t`. Times before the current step are taken as now.
+    pub fn push(&mut self, t: SimTime, id: T) {
         let abs = (t.0 / self.slot_us).max(self.current);
         self.len += 1;
         if abs == self.current {
@@ -85,7 +86,7 @@ impl Calendar {
     }
 
     /// The next due entry of the current step that is earlier than `before`.
-    pub fn pop_before(&mut self, before: SimTime) -> Option<Due> {
+    pub fn pop_before(&mut self, before: SimTime) -> Option<Due<T>> {
         match self.now.peek() {
             Some(Reverse((t, _))) if *t < before.0 => {
                 self.len -= 1;
@@ -102,7 +103,7 @@ mod tests {
 
     #[test]
     fn entries_come_out_in_time_order_across_slots_and_overflow() {
-        let mut c = Calendar::new(SimTime::from_secs(10));
+        let mut c: Calendar<u32> = Calendar::new(SimTime::from_secs(10));
         let far = SimTime::from_secs(10 * (WHEEL_SLOTS as u64 + 5) + 3);
         c.push(far, 9);
         c.push(SimTime::from_secs(25), 2);

@@ -112,7 +112,7 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
             // One extra step after the end settles everything still on the air.
             c.draining = n == steps;
         }
-        world.resource_mut::<calendar::Calendar>().open_step(n);
+        world.resource_mut::<calendar::Calendar<Entity>>().open_step(n);
         schedule.run(&mut world);
         if let Some(cb) = opts.progress.as_mut() {
             let events = world.resource::<Metrics>().events;

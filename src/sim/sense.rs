@@ -6,7 +6,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::build::{RunConfig, Sensor, SensorIndex};
+use super::build::{RunConfig, Sensor};
 use super::calendar::Calendar;
 use super::clock::Clock;
 use crate::metrics::Metrics;
@@ -18,6 +18,8 @@ use crate::time::SimTime;
 pub struct Reading {
     /// When it was taken (its intended send time), µs.
     pub at: u64,
+    /// The sensor.
+    pub entity: Entity,
     /// Sensor id.
     pub sensor: u32,
     /// Per-sensor report number, the key of its random draws.
@@ -59,28 +61,29 @@ pub fn next_gap(cfg: &RunConfig, g: usize, id: u32, n: u32) -> u64 {
 pub fn sense(
     clock: Res<Clock>,
     cfg: Res<RunConfig>,
-    index: Res<SensorIndex>,
-    mut calendar: ResMut<Calendar>,
+    mut calendar: ResMut<Calendar<Entity>>,
     mut readings: ResMut<Readings>,
     mut metrics: ResMut<Metrics>,
     mut sensors: Query<(&Sensor, &mut ReportCount)>,
 ) {
     readings.0.clear();
     let end = clock.step_end.min(cfg.duration);
-    while let Some((t, id)) = calendar.pop_before(end) {
-        let Ok((sensor, mut count)) = sensors.get_mut(index.0[id as usize]) else {
+    while let Some((t, entity)) = calendar.pop_before(end) {
+        let Ok((sensor, mut count)) = sensors.get_mut(entity) else {
             continue;
         };
         count.0 += 1;
         metrics.generated(SimTime(t), sensor.district, sensor.group);
+        let id = sensor.id;
         readings.0.push(Reading {
             at: t,
+            entity,
             sensor: id,
             seq: count.0,
         });
         let next = t + next_gap(&cfg, sensor.group as usize, id, count.0);
         if next < cfg.duration.0 {
-            calendar.push(SimTime(next), id);
+            calendar.push(SimTime(next), entity);
         }
     }
 }

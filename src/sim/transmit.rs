@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use bevy_ecs::prelude::*;
 
-use super::build::{Coverage, LoraDevice, RunConfig, Sensor, SensorIndex};
+use super::build::{Coverage, LoraDevice, RunConfig, Sensor};
 use super::sense::Readings;
 use crate::metrics::{LossCause, Metrics};
 use crate::model::random::{Purpose, below, draw};
@@ -96,7 +96,6 @@ pub fn transmit(
     cfg: Res<RunConfig>,
     readings: Res<Readings>,
     coverage: Res<Coverage>,
-    index: Res<SensorIndex>,
     mut air: ResMut<Air>,
     mut inflight: ResMut<InFlight>,
     mut metrics: ResMut<Metrics>,
@@ -106,7 +105,7 @@ pub fn transmit(
         inbox.clear();
     }
     for r in &readings.0 {
-        let Ok((sensor, mut dev)) = devices.get_mut(index.0[r.sensor as usize]) else {
+        let Ok((sensor, mut dev)) = devices.get_mut(r.entity) else {
             continue;
         };
         dev.fcnt += 1;
