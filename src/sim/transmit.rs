@@ -88,10 +88,6 @@ impl InFlight {
 }
 
 /// Puts this step's readings on the air.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a bevy system's parameters are its declared reads and writes"
-)]
 pub fn transmit(
     cfg: Res<RunConfig>,
     readings: Res<Readings>,
