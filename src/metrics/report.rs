@@ -127,14 +127,23 @@ pub struct RadioReport {
     pub interference: &'static str,
     /// Uplink channels.
     pub channels: u8,
-    /// Sensors per assigned spreading factor ("SF7".."SF12").
-    pub sf_distribution: BTreeMap<String, u64>,
+    /// Sensors per assigned spreading factor, SF7 to SF12 (out-of-range sensors excluded).
+    pub sf_distribution: Vec<SfCount>,
     /// Sensors that no gateway can hear even at their spreading factor.
     pub sensors_out_of_range: u64,
     /// Mean number of gateways that hear a sensor.
     pub mean_gateways_in_reach: f64,
     /// Per-gateway load.
     pub gateways: Vec<GatewayReport>,
+}
+
+/// Sensors assigned one spreading factor.
+#[derive(Clone, Debug, Serialize)]
+pub struct SfCount {
+    /// Spreading factor 7..12.
+    pub sf: u8,
+    /// Sensors using it.
+    pub sensors: u64,
 }
 
 /// One gateway's load.

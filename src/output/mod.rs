@@ -71,7 +71,7 @@ pub(crate) fn sample_report() -> Report {
 
     use crate::metrics::report::{
         Entities, GatewayReport, Latency, LossCause, MapData, RadioReport, RunInfo, SUMMARY_SCHEMA, Sample,
-        ScenarioInfo, ScopeReport, SloReport, TimeSeries, Uplinks,
+        ScenarioInfo, ScopeReport, SfCount, SloReport, TimeSeries, Uplinks,
     };
 
     let bucket_s = 900.0;
@@ -116,11 +116,12 @@ pub(crate) fn sample_report() -> Report {
         })
         .collect();
 
-    let mut sf_distribution = BTreeMap::new();
-    for sf in 7..=12u8 {
-        let n = sensors.iter().filter(|s| s.2 == sf).count() as u64;
-        sf_distribution.insert(format!("SF{sf}"), n);
-    }
+    let sf_distribution = (7..=12u8)
+        .map(|sf| SfCount {
+            sf,
+            sensors: sensors.iter().filter(|s| s.2 == sf).count() as u64,
+        })
+        .collect();
     let lost: BTreeMap<&'static str, u64> = LossCause::ALL.iter().map(|c| (c.name(), 10)).collect();
 
     Report {

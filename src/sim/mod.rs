@@ -152,13 +152,12 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             utilisation: r.airtime_us as f64 / 1e6 / (channels * duration_s),
         })
         .collect();
-    let mut sf_distribution = std::collections::BTreeMap::new();
-    for sf in 7..=12u8 {
-        sf_distribution.insert(
-            format!("SF{sf}"),
-            layout.sensors.iter().filter(|s| s.2 == sf).count() as u64,
-        );
-    }
+    let sf_distribution = (7..=12u8)
+        .map(|sf| SfCount {
+            sf,
+            sensors: layout.sensors.iter().filter(|s| s.2 == sf).count() as u64,
+        })
+        .collect();
     let sensors_out_of_range = layout.sensors.iter().filter(|s| s.2 == 0).count() as u64;
     let n_sensors = layout.sensors.len() as u64;
     let links: u64 = layout.gateway_reach.iter().sum();

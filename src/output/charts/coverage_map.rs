@@ -194,7 +194,12 @@ mod tests {
         let chart = CoverageMapChart::new(&report);
         assert_eq!(chart.counts.iter().sum::<u64>(), report.map.sensors.len() as u64);
         for sf in SF_MIN..=SF_MAX {
-            let expected = report.radio.sf_distribution[&format!("SF{sf}")];
+            let expected = report
+                .radio
+                .sf_distribution
+                .iter()
+                .find(|c| c.sf == sf)
+                .map_or(0, |c| c.sensors);
             assert_eq!(chart.counts[layer(sf)], expected, "SF{sf}");
         }
         assert!(chart.subtitle.is_none());
