@@ -190,9 +190,78 @@ pub fn schema() -> Json {
 }
 
 /// Reports every key the schema does not know and every string outside an enum's values.
-pub fn check_keys(parsed: &Parsed, problems: &mut Vec<Problem>) {
+///
+/// The offending keys are then removed from the document, so that deserialization goes on to
+/// report the problems behind them (a missing `count` behind a misspelt `cuont`) instead of
+/// the same problem twice.
+pub fn check_keys(parsed: &mut Parsed, problems: &mut Vec<Problem>) {
     let schema = schema();
-    walk(parsed, &parsed.root, &schema, &schema, &KeyPath::default(), problems);
+    let mut strip = Vec::new();
+    walk(
+        parsed,
+        &parsed.root,
+        &schema,
+        &schema,
+        &KeyPath::default(),
+        &mut Finds {
+            problems,
+            strip: &mut strip,
+        },
+    );
+    for path in strip {
+        remove_at(&mut parsed.root, &path.0);
+    }
+}
+
+/// What the schema walk found: problems, and the keys to remove before deserializing.
+struct Finds<'a> {
+    problems: &'a mut Vec<Problem>,
+    strip: &'a mut Vec<KeyPath>,
+}
+
+impl Finds<'_> {
+    fn push(&mut self, path: &KeyPath, p: Problem) {
+        self.problems.push(p);
+        self.strip.push(path.clone());
+    }
+}
+
+/// Removes the key at `path` (which ends with a key) from the document, if it is there.
+fn remove_at(node: &mut Item, path: &[Seg]) {
+    match path {
+        [Seg::Key(k)] => {
+            if let Some(t) = node.as_table_like_mut() {
+                t.remove(k);
+            }
+        }
+        [Seg::Key(k), rest @ ..] => {
+            if let Some(child) = node.as_table_like_mut().and_then(|t| t.get_mut(k)) {
+                remove_at(child, rest);
+            }
+        }
+        [Seg::Index(n), rest @ ..] => match node {
+            Item::ArrayOfTables(a) => {
+                if let Some(t) = a.get_mut(*n) {
+                    let mut item = Item::Table(std::mem::take(t));
+                    remove_at(&mut item, rest);
+                    if let Item::Table(back) = item {
+                        *t = back;
+                    }
+                }
+            }
+            Item::Value(Value::Array(a)) => {
+                if let Some(v) = a.get_mut(*n) {
+                    let mut item = Item::Value(std::mem::replace(v, Value::from(false)));
+                    remove_at(&mut item, rest);
+                    if let Item::Value(back) = item {
+                        *v = back;
+                    }
+                }
+            }
+            _ => {}
+        },
+        [] => {}
+    }
 }
 
 /// Follows `$ref` and unwraps `Option` (`anyOf` with a null branch) to the schema that matters.
@@ -236,7 +305,7 @@ fn enum_values(s: &Json) -> Option<Vec<&str>> {
     (consts.len() == one.len()).then_some(consts)
 }
 
-fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath, problems: &mut Vec<Problem>) {
+fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath, finds: &mut Finds<'_>) {
     let s = resolve(root, schema);
     if let Some(table) = item.as_table_like() {
         let Some(props) = s.get("properties").and_then(Json::as_object) else {
@@ -246,7 +315,7 @@ fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath
         for (key, child) in table.iter() {
             let here = path.key(key);
             match props.get(key) {
-                Some(sub) => walk(parsed, child, root, sub, &here, problems),
+                Some(sub) => walk(parsed, child, root, sub, &here, finds),
                 None if closed => {
                     let hint = match nearest(key, props.keys().map(String::as_str)) {
                         Some(n) => format!("did you mean `{n}`?"),
@@ -262,7 +331,7 @@ fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath
                         p.origin = Origin::File(span);
                         p = parsed.locate(p);
                     }
-                    problems.push(p);
+                    finds.push(&here, p);
                 }
                 None => {}
             }
@@ -273,13 +342,13 @@ fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath
         Item::ArrayOfTables(a) => {
             let items = s.get("items").unwrap_or(&Json::Null);
             for (i, t) in a.iter().enumerate() {
-                walk(parsed, &Item::Table(t.clone()), root, items, &path.index(i), problems);
+                walk(parsed, &Item::Table(t.clone()), root, items, &path.index(i), finds);
             }
         }
         Item::Value(Value::Array(a)) => {
             let items = s.get("items").unwrap_or(&Json::Null);
             for (i, v) in a.iter().enumerate() {
-                walk(parsed, &Item::Value(v.clone()), root, items, &path.index(i), problems);
+                walk(parsed, &Item::Value(v.clone()), root, items, &path.index(i), finds);
             }
         }
         Item::Value(Value::String(text)) => {
@@ -290,7 +359,7 @@ fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath
                         Some(n) => format!("did you mean \"{n}\"?"),
                         None => format!("expected one of: {}", values.join(", ")),
                     };
-                    problems.push(parsed.problem(path, format!("unknown value \"{v}\""), Some(hint)));
+                    finds.push(path, parsed.problem(path, format!("unknown value \"{v}\""), Some(hint)));
                 }
             }
         }

@@ -36,51 +36,54 @@ pub fn from_str(path: &str, text: &str, sets: &[String], seed: Option<u64>) -> R
         text: text.to_string(),
         problems,
     };
-    let parsed = load::parse(text, sets).map_err(invalid)?;
+    let mut parsed = load::parse(text, sets).map_err(invalid)?;
     let mut problems = Vec::new();
-    load::check_keys(&parsed, &mut problems);
-    let file = read_sections(&parsed, &mut problems);
-    let scenario = match file {
-        Some(file) if problems.is_empty() => validate::resolve(&file, &parsed, seed).map_err(invalid)?,
-        _ => return Err(invalid(problems)),
-    };
-    Ok(Scenario {
-        file: path.to_string(),
-        overrides: sets.to_vec(),
-        sha256: String::new(),
-        ..scenario
-    })
+    load::check_keys(&mut parsed, &mut problems);
+    let sections = read_sections(&parsed, &mut problems);
+    // Semantic checks run on whatever deserialized, so their problems join the others.
+    match validate::resolve(&sections, &parsed, seed) {
+        Ok(scenario) if problems.is_empty() => Ok(Scenario {
+            file: path.to_string(),
+            overrides: sets.to_vec(),
+            ..scenario
+        }),
+        Ok(_) => Err(invalid(sorted(problems))),
+        Err(more) => {
+            problems.extend(more);
+            Err(invalid(sorted(problems)))
+        }
+    }
+}
+
+/// Problems in file order; those without a position (flags, whole file) last.
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|p| p.line_col.unwrap_or((usize::MAX, 0)));
+    problems
 }
 
 /// Deserializes each top-level section (and each `[[sensors]]` / `[[gateways]]` entry) on its
-/// own, so that the problems of all of them are reported together.
-fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> Option<types::ScenarioFile> {
+/// own, so that the problems of all of them are reported together; what failed is left out.
+fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate::Sections {
     let root = error::KeyPath::default();
-    let table = parsed.root.as_table_like()?;
-    let mut required = |key: &str| {
-        if table.get(key).is_none() {
+    let before = problems.len();
+    for key in ["scenario", "city"] {
+        if parsed.root.get(key).is_none() {
             let hint = format!("add a [{key}] table; see the README's scenario format");
             problems.push(parsed.problem(&root, format!("missing section [{key}]"), Some(hint)));
         }
+    }
+    let mut sections = validate::Sections {
+        scenario: section(parsed, "scenario", problems).flatten(),
+        city: section(parsed, "city", problems).flatten(),
+        sensors: list_at(parsed, parsed.root.get("sensors"), &root.key("sensors"), problems),
+        gateways: list_at(parsed, parsed.root.get("gateways"), &root.key("gateways"), problems),
+        lorawan: section(parsed, "lorawan", problems).flatten(),
+        slo: section(parsed, "slo", problems).flatten(),
+        output: section(parsed, "output", problems).flatten(),
+        complete: false,
     };
-    required("scenario");
-    required("city");
-    let scenario = section(parsed, "scenario", problems);
-    let city = section(parsed, "city", problems);
-    let sensors = list_at(parsed, table.get("sensors"), &root.key("sensors"), problems);
-    let gateways = list_at(parsed, table.get("gateways"), &root.key("gateways"), problems);
-    let lorawan = section(parsed, "lorawan", problems);
-    let slo = section(parsed, "slo", problems);
-    let output = section(parsed, "output", problems);
-    Some(types::ScenarioFile {
-        scenario: scenario??,
-        city: city??,
-        sensors: sensors?,
-        gateways: gateways?,
-        lorawan: lorawan?,
-        slo: slo?,
-        output: output?,
-    })
+    sections.complete = problems.len() == before;
+    sections
 }
 
 /// A top-level section: `Some(None)` when absent, `None` when it failed to deserialize.
@@ -89,34 +92,35 @@ fn section<T: serde::de::DeserializeOwned>(
     key: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<Option<T>> {
-    match parsed.root.as_table_like().and_then(|t| t.get(key)) {
+    match parsed.root.get(key) {
         None => Some(None),
         Some(item) => load::deserialize_at(parsed, item, &error::KeyPath::default().key(key), problems).map(Some),
     }
 }
 
-/// Deserializes each element of an array (of tables) separately.
+/// Deserializes each element of an array (of tables) separately, keeping each element's index;
+/// elements that fail are left out (their problems are recorded).
 fn list_at<T: serde::de::DeserializeOwned>(
     parsed: &load::Parsed,
     item: Option<&toml_edit::Item>,
     path: &error::KeyPath,
     problems: &mut Vec<Problem>,
-) -> Option<Vec<T>> {
+) -> Vec<(usize, T)> {
     use toml_edit::{Item, Value};
     let items: Vec<Item> = match item {
-        None => return Some(Vec::new()),
+        None => return Vec::new(),
         Some(Item::ArrayOfTables(a)) => a.iter().map(|t| Item::Table(t.clone())).collect(),
         Some(Item::Value(Value::Array(a))) => a.iter().map(|v| Item::Value(v.clone())).collect(),
-        Some(other) => return load::deserialize_at(parsed, other, path, problems),
+        Some(other) => {
+            let found = other.type_name();
+            let hint = Some(format!("write each entry as a [[{path}]] table"));
+            problems.push(parsed.problem(path, format!("expected an array of tables, found {found}"), hint));
+            return Vec::new();
+        }
     };
-    let before = problems.len();
-    let out: Vec<Option<T>> = items
+    items
         .iter()
         .enumerate()
-        .map(|(i, it)| load::deserialize_at(parsed, it, &path.index(i), problems))
-        .collect();
-    if problems.len() > before {
-        return None;
-    }
-    out.into_iter().collect()
+        .filter_map(|(i, it)| load::deserialize_at(parsed, it, &path.index(i), problems).map(|v| (i, v)))
+        .collect()
 }

@@ -154,62 +154,51 @@ pub struct LorawanConfig {
     pub link_margin_db: f64,
 }
 
-/// Checks the file and applies defaults. `seed_override` is `--seed`.
-pub fn resolve(file: &ScenarioFile, parsed: &Parsed, seed_override: Option<u64>) -> Result<Scenario, Vec<Problem>> {
+/// What deserialized of a scenario file: each section, and each list entry with its index in
+/// the file. `complete` is false when anything failed to deserialize (its problem is already
+/// recorded); then checks that need the whole file are skipped and the result is an error.
+#[derive(Clone, Debug, Default)]
+pub struct Sections {
+    /// `[scenario]`.
+    pub scenario: Option<ScenarioSection>,
+    /// `[city]`.
+    pub city: Option<CitySection>,
+    /// `[[sensors]]` entries that deserialized, with their indices.
+    pub sensors: Vec<(usize, SensorGroupSpec)>,
+    /// `[[gateways]]` entries that deserialized, with their indices.
+    pub gateways: Vec<(usize, GatewayGroupSpec)>,
+    /// `[lorawan]`.
+    pub lorawan: Option<LorawanSection>,
+    /// `[slo]`.
+    pub slo: Option<SloSection>,
+    /// `[output]`.
+    pub output: Option<OutputSection>,
+    /// Whether everything deserialized.
+    pub complete: bool,
+}
+
+/// Checks the sections and applies defaults. `seed_override` is `--seed`. Every problem found
+/// is returned; a scenario is returned only when the sections are complete and valid.
+pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> Result<Scenario, Vec<Problem>> {
     let mut v = Checker {
         parsed,
         problems: Vec::new(),
     };
     let root = KeyPath::default();
 
-    let s = &file.scenario;
-    let sp = root.key("scenario");
-    if s.name.trim().is_empty() {
-        v.err(
-            &sp.key("name"),
-            "the scenario name is empty",
-            Some("give the run a name planners will recognise"),
-        );
-    }
-    let duration = s.duration.0;
-    if duration == SimTime::ZERO {
-        v.err(
-            &sp.key("duration"),
-            "duration must be longer than zero",
-            Some("e.g. duration = \"24h\""),
-        );
-    } else if duration > SimTime::from_secs(10 * 365 * 86_400) {
-        v.err(&sp.key("duration"), "duration is longer than 10 years", None);
-    }
-
-    let city = v.city(&file.city, &root.key("city"));
-    let groups = file
+    let duration = file.scenario.as_ref().map(|s| v.scenario(s, &root.key("scenario")));
+    let city = file.city.as_ref().map(|c| v.city(c, &root.key("city")));
+    let groups: Vec<SensorGroup> = file
         .sensors
         .iter()
-        .enumerate()
-        .filter_map(|(i, g)| v.sensor_group(g, &root.key("sensors").index(i), &city))
-        .collect::<Vec<_>>();
-    if file.sensors.is_empty() {
-        v.err(
-            &root,
-            "the scenario has no [[sensors]] groups",
-            Some("add at least one [[sensors]] table with kind and count"),
-        );
-    }
-    let gateways = file
+        .filter_map(|(i, g)| v.sensor_group(g, &root.key("sensors").index(*i), city.as_ref()))
+        .collect();
+    let gateways: Vec<GatewayGroup> = file
         .gateways
         .iter()
-        .enumerate()
-        .filter_map(|(i, g)| v.gateway_group(g, &root.key("gateways").index(i), &city))
-        .collect::<Vec<_>>();
+        .filter_map(|(i, g)| v.gateway_group(g, &root.key("gateways").index(*i), city.as_ref()))
+        .collect();
     let lorawan = v.lorawan(file.lorawan.clone().unwrap_or_default(), &root.key("lorawan"));
-    if groups.iter().any(|g| g.radio == RadioKind::Lorawan) && gateways.iter().map(|g| g.count).sum::<u64>() == 0 {
-        v.err(
-            &root,
-            "LoRaWAN sensors are declared but there are no gateways",
-            Some("add a [[gateways]] table, e.g. count = 4, placement = \"grid\""),
-        );
-    }
     let slo = file.slo.clone().unwrap_or_default();
     if let Some(r) = slo.delivery_ratio_min
         && !(0.0..=1.0).contains(&r)
@@ -220,26 +209,43 @@ pub fn resolve(file: &ScenarioFile, parsed: &Parsed, seed_override: Option<u64>)
             Some("a ratio such as 0.99"),
         );
     }
-    let bucket = match file.output.as_ref().and_then(|o| o.bucket) {
-        Some(b) if b.0 == SimTime::ZERO => {
-            v.err(
-                &root.key("output").key("bucket"),
-                "bucket must be longer than zero",
-                None,
-            );
-            SimTime::from_secs(1)
-        }
-        Some(b) => b.0,
-        None => SimTime(((duration.0 / DEFAULT_BUCKETS) / 1_000_000).max(1) * 1_000_000),
+    let bucket = file.output.as_ref().and_then(|o| o.bucket).map(|b| b.0);
+    if bucket == Some(SimTime::ZERO) {
+        v.err(
+            &root.key("output").key("bucket"),
+            "bucket must be longer than zero",
+            None,
+        );
+    }
+
+    // Checks that need the whole file.
+    let (Some(s), Some(duration), Some(city), true) = (&file.scenario, duration, city, file.complete) else {
+        return Err(v.problems);
     };
-    if duration.0 / bucket.0.max(1) > 1_000_000 {
+    if file.sensors.is_empty() {
+        v.err(
+            &root,
+            "the scenario has no [[sensors]] groups",
+            Some("add at least one [[sensors]] table with kind and count"),
+        );
+    }
+    if groups.iter().any(|g| g.radio == RadioKind::Lorawan) && gateways.iter().map(|g| g.count).sum::<u64>() == 0 {
+        v.err(
+            &root,
+            "LoRaWAN sensors are declared but there are no gateways",
+            Some("add a [[gateways]] table, e.g. count = 4, placement = \"grid\""),
+        );
+    }
+    let bucket = bucket
+        .filter(|b| *b > SimTime::ZERO)
+        .unwrap_or(SimTime(((duration.0 / DEFAULT_BUCKETS) / 1_000_000).max(1) * 1_000_000));
+    if duration.0 / bucket.0 > 1_000_000 {
         v.err(
             &root.key("output").key("bucket"),
             "more than a million time-series buckets",
             Some("use a longer bucket, e.g. \"15m\""),
         );
     }
-
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
@@ -269,6 +275,27 @@ impl Checker<'_> {
     fn err(&mut self, path: &KeyPath, message: impl Into<String>, hint: Option<&str>) {
         self.problems
             .push(self.parsed.problem(path, message, hint.map(str::to_string)));
+    }
+
+    fn scenario(&mut self, s: &ScenarioSection, path: &KeyPath) -> SimTime {
+        if s.name.trim().is_empty() {
+            self.err(
+                &path.key("name"),
+                "the scenario name is empty",
+                Some("give the run a name planners will recognise"),
+            );
+        }
+        let duration = s.duration.0;
+        if duration == SimTime::ZERO {
+            self.err(
+                &path.key("duration"),
+                "duration must be longer than zero",
+                Some("e.g. duration = \"24h\""),
+            );
+        } else if duration > SimTime::from_secs(10 * 365 * 86_400) {
+            self.err(&path.key("duration"), "duration is longer than 10 years", None);
+        }
+        duration
     }
 
     fn city(&mut self, c: &CitySection, path: &KeyPath) -> CityModel {
@@ -370,8 +397,8 @@ impl Checker<'_> {
         }
     }
 
-    fn district(&mut self, name: &Option<String>, path: &KeyPath, city: &CityModel) -> Option<usize> {
-        let name = name.as_ref()?;
+    fn district(&mut self, name: &Option<String>, path: &KeyPath, city: Option<&CityModel>) -> Option<usize> {
+        let (name, city) = (name.as_ref()?, city?);
         let found = city.districts.iter().position(|d| &d.name == name);
         if found.is_none() {
             let hint = match nearest(name, city.districts.iter().map(|d| d.name.as_str())) {
@@ -390,7 +417,7 @@ impl Checker<'_> {
         found
     }
 
-    fn sensor_group(&mut self, g: &SensorGroupSpec, path: &KeyPath, city: &CityModel) -> Option<SensorGroup> {
+    fn sensor_group(&mut self, g: &SensorGroupSpec, path: &KeyPath, city: Option<&CityModel>) -> Option<SensorGroup> {
         let Some(kind) = catalogue::find(&g.kind) else {
             let ids = catalogue::ids();
             let hint = match nearest(&g.kind, ids.iter().copied()) {
@@ -519,7 +546,12 @@ impl Checker<'_> {
         }
     }
 
-    fn gateway_group(&mut self, g: &GatewayGroupSpec, path: &KeyPath, city: &CityModel) -> Option<GatewayGroup> {
+    fn gateway_group(
+        &mut self,
+        g: &GatewayGroupSpec,
+        path: &KeyPath,
+        city: Option<&CityModel>,
+    ) -> Option<GatewayGroup> {
         let placement = g.placement.unwrap_or(if g.positions.is_empty() {
             Placement::Grid
         } else {
@@ -563,11 +595,12 @@ impl Checker<'_> {
                 None,
             );
         }
+        let side = city.map_or(f64::INFINITY, |c| c.side_m);
         for (i, (x, y)) in positions.iter().enumerate() {
-            if !(0.0..=city.side_m).contains(x) || !(0.0..=city.side_m).contains(y) {
+            if !(0.0..=side).contains(x) || !(0.0..=side).contains(y) {
                 self.err(
                     &path.key("positions").index(i),
-                    format!("({x} m, {y} m) lies outside the {:.0} m square area", city.side_m),
+                    format!("({x} m, {y} m) lies outside the {side:.0} m square area"),
                     Some("coordinates are metres east and north of the area's south-west corner"),
                 );
             }

@@ -169,7 +169,7 @@ fn each_malformed_file_exits_2_with_line_and_key() {
 }
 
 #[test]
-fn all_problems_are_reported_at_once() {
+fn all_problems_are_reported_at_once_in_file_order() {
     let text = GOOD
         .replacen("count = 10", "cuont = 10", 1)
         .replacen("\"new-york\"", "\"nyc-ish\"", 1)
@@ -179,12 +179,31 @@ fn all_problems_are_reported_at_once() {
     std::fs::write(dir.path().join("bad.toml"), &text).expect("write");
     let (code, err) = citytwin(&["validate", "bad.toml"], dir.path());
     assert_eq!(code, 2);
-    for key in ["sensors[0].cuont", "scenario.duration"] {
-        assert!(err.contains(&format!("key `{key}`")), "missing {key} in:\n{err}");
+    // A misspelt key, the required key it hides, a bad unit, an unknown preset and an
+    // out-of-range SLO sit in four different sections: all five are reported, in line order.
+    let expected = [
+        ("scenario.duration", 3),
+        ("city.preset", 6),
+        ("sensors[0]", 9),
+        ("sensors[0].cuont", 11),
+        ("slo.delivery_ratio_min", 17),
+    ];
+    assert!(err.contains("5 problems in the scenario"), "{err}");
+    let mut last = 0;
+    for (key, line) in expected {
+        let at = err
+            .find(&format!("bad.toml:{line}:"))
+            .unwrap_or_else(|| panic!("line {line} missing in:\n{err}"));
+        assert!(
+            err[at..]
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains(&format!("key `{key}`"))),
+            "{key} at line {line}:\n{err}"
+        );
+        assert!(at > last, "problems in file order:\n{err}");
+        last = at;
     }
-    // The count field is missing too once `cuont` is not recognised; both sections' problems
-    // appear together with the one in [scenario].
-    assert!(err.contains("problems in the scenario"), "{err}");
 }
 
 #[test]
