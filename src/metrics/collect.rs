@@ -192,7 +192,7 @@ impl Metrics {
                     for c in LossCause::ALL {
                         rows.push(Sample {
                             time_s,
-                            metric: loss_metric(c),
+                            metric: c.metric(),
                             scope: scope.clone(),
                             value: cell.lost[c as usize] as f64,
                         });
@@ -201,13 +201,6 @@ impl Metrics {
             }
         }
         TimeSeries { bucket_s, rows }
-    }
-}
-
-fn loss_metric(c: LossCause) -> &'static str {
-    match c {
-        LossCause::OutOfRange => "lost_out_of_range",
-        LossCause::Collision => "lost_collision",
     }
 }
 

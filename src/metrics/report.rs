@@ -14,19 +14,31 @@ pub const SUMMARY_SCHEMA: &str = "citytwin.summary/1";
 pub enum LossCause {
     /// No gateway hears the sensor at its spreading factor.
     OutOfRange,
-    /// Every gateway that heard it lost it to an overlapping transmission.
+    /// A gateway that heard it lost it to interference, and none decoded it.
     Collision,
+    /// Every gateway that heard it had all its demodulation paths busy.
+    GatewayBusy,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 2] = [LossCause::OutOfRange, LossCause::Collision];
+    pub const ALL: [LossCause; 3] = [LossCause::OutOfRange, LossCause::Collision, LossCause::GatewayBusy];
 
     /// The name used in summary.json and timeseries.csv.
     pub fn name(self) -> &'static str {
         match self {
             LossCause::OutOfRange => "out_of_range",
             LossCause::Collision => "collision",
+            LossCause::GatewayBusy => "gateway_busy",
+        }
+    }
+
+    /// The time-series metric counting this cause.
+    pub fn metric(self) -> &'static str {
+        match self {
+            LossCause::OutOfRange => "lost_out_of_range",
+            LossCause::Collision => "lost_collision",
+            LossCause::GatewayBusy => "lost_gateway_busy",
         }
     }
 }
@@ -125,6 +137,8 @@ pub struct Latency {
 pub struct RadioReport {
     /// Interference model used.
     pub interference: &'static str,
+    /// Whether different spreading factors interfere (SIR matrix).
+    pub inter_sf: bool,
     /// Uplink channels.
     pub channels: u8,
     /// Sensors per assigned spreading factor, SF7 to SF12 (out-of-range sensors excluded).
@@ -163,6 +177,8 @@ pub struct GatewayReport {
     pub decoded: u64,
     /// Of those, lost to interference.
     pub collided: u64,
+    /// Of those, lost because all demodulation paths were busy.
+    pub busy: u64,
     /// Received airtime / (channels x simulated time).
     pub utilisation: f64,
 }

@@ -155,6 +155,7 @@ pub(crate) fn sample_report() -> Report {
         },
         radio: RadioReport {
             interference: "capture",
+            inter_sf: true,
             channels: 8,
             sf_distribution,
             sensors_out_of_range: sensors.iter().filter(|s| s.2 == 0).count() as u64,
@@ -167,6 +168,7 @@ pub(crate) fn sample_report() -> Report {
                 receptions: 2000,
                 decoded: 1990,
                 collided: 10,
+                busy: 0,
                 utilisation: 0.01,
             }],
         },

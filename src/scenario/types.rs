@@ -299,6 +299,9 @@ pub struct GatewayGroupSpec {
     /// Antenna gain added to every received signal, e.g. "3dBi".
     #[serde(default)]
     pub antenna_gain: Option<Db>,
+    /// Parallel demodulation paths (default 8, an SX1301 concentrator).
+    #[serde(default)]
+    pub demodulators: Option<u8>,
     /// Link to the network server.
     #[serde(default)]
     pub backhaul: Option<BackhaulSpec>,
@@ -326,6 +329,9 @@ pub enum InterferenceModel {
     /// other; an interferer that ends before the last `preamble_lock_symbols` of the new
     /// packet's preamble does not harm it.
     Capture,
+    /// ns-3 lorawan: interference energy summed per interfering SF over the overlap and tested
+    /// against the GOURSAUD SIR matrix, co-SF (6 dB) and cross-SF alike.
+    Sir,
 }
 
 /// Path-loss model for LoRa links.
@@ -356,9 +362,13 @@ pub struct LorawanSection {
     /// LoRa coding rate "4/5" (default) to "4/8".
     #[serde(default)]
     pub coding_rate: Option<String>,
-    /// aloha | capture (default).
+    /// aloha | capture (default) | sir.
     #[serde(default)]
     pub interference: Option<InterferenceModel>,
+    /// Whether different spreading factors interfere, tested with the SIR matrix (default: true
+    /// under capture and sir, false under aloha, whose identity assumes orthogonal SFs).
+    #[serde(default)]
+    pub inter_sf: Option<bool>,
     /// Power advantage a packet needs to survive an overlap under `capture` (default "6dB").
     #[serde(default)]
     pub capture_threshold: Option<Db>,

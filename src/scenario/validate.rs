@@ -121,6 +121,8 @@ pub struct GatewayGroup {
     pub district: Option<usize>,
     /// Antenna gain.
     pub antenna_gain_db: f64,
+    /// Demodulation paths.
+    pub demodulators: u8,
     /// Backhaul one-way latency.
     pub backhaul_latency: SimTime,
     /// Backhaul kind.
@@ -142,6 +144,8 @@ pub struct LorawanConfig {
     pub coding_rate: u8,
     /// Interference model.
     pub interference: InterferenceModel,
+    /// Whether different SFs interfere.
+    pub inter_sf: bool,
     /// Capture threshold.
     pub capture_threshold_db: f64,
     /// Preamble symbols a late packet needs clear.
@@ -605,6 +609,14 @@ impl Checker<'_> {
                 );
             }
         }
+        let demodulators = g.demodulators.unwrap_or(8);
+        if demodulators == 0 || demodulators > 64 {
+            self.err(
+                &path.key("demodulators"),
+                format!("{demodulators} demodulation paths; expected 1..64"),
+                Some("an SX1301 concentrator has 8, an SX1302 16"),
+            );
+        }
         let radio = g.radio.unwrap_or(RadioKind::Lorawan);
         if radio != RadioKind::Lorawan {
             self.err(
@@ -638,6 +650,7 @@ impl Checker<'_> {
             positions,
             district,
             antenna_gain_db: g.antenna_gain.map_or(0.0, |d| d.0),
+            demodulators,
             backhaul_latency,
             backhaul: backhaul.kind,
             power,
@@ -692,6 +705,14 @@ impl Checker<'_> {
             );
         }
         let shadowing_sigma_db = l.shadowing_sigma.map_or(0.0, |d| d.0);
+        let interference = l.interference.unwrap_or(InterferenceModel::Capture);
+        if interference == InterferenceModel::Sir && l.inter_sf == Some(false) {
+            self.err(
+                &path.key("inter_sf"),
+                "the sir model always includes inter-SF interference",
+                Some("drop inter_sf, or use interference = \"capture\""),
+            );
+        }
         if !(0.0..=20.0).contains(&shadowing_sigma_db) {
             self.err(
                 &path.key("shadowing_sigma"),
@@ -704,7 +725,9 @@ impl Checker<'_> {
             channels,
             bandwidth_khz,
             coding_rate,
-            interference: l.interference.unwrap_or(InterferenceModel::Capture),
+            interference,
+            inter_sf: interference == InterferenceModel::Sir
+                || l.inter_sf.unwrap_or(interference != InterferenceModel::Aloha),
             capture_threshold_db,
             preamble_lock_symbols,
             path_loss: l.path_loss.unwrap_or(PathLoss::LogDistance),

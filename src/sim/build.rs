@@ -137,6 +137,8 @@ pub struct Layout {
     pub group_sensors: Vec<u64>,
     /// Sensors in reach of each gateway.
     pub gateway_reach: Vec<u64>,
+    /// Demodulation paths of each gateway.
+    pub gateway_demodulators: Vec<u8>,
 }
 
 /// The path-loss model a scenario names.
@@ -228,6 +230,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let mut gateway_ids = Vec::new();
     let mut backhaul_us = Vec::new();
     let mut gains = Vec::new();
+    let mut gateway_demodulators = Vec::new();
     for g in &scenario.gateways {
         let placed = place_gateways(g, city, seed, gateways.len() as u32);
         for (k, p) in placed.into_iter().enumerate() {
@@ -248,6 +251,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
             gateway_ids.push(id);
             backhaul_us.push(g.backhaul_latency.0);
             gains.push(g.antenna_gain_db);
+            gateway_demodulators.push(g.demodulators);
         }
     }
 
@@ -421,6 +425,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         district_sensors,
         group_sensors,
         gateway_reach,
+        gateway_demodulators,
     });
     world.insert_resource(coverage);
     world.insert_resource(calendar);

@@ -1,14 +1,15 @@
 //! The gateway system: gateways forward what they decoded over their backhaul to the network
 //! server, which keeps the first copy of each uplink (deduplication by uplink) and settles it
-//! once every gateway that heard it has decided: delivered at the earliest arrival, or lost to
-//! collision when no gateway decoded it.
+//! once every gateway that heard it has decided: delivered at the earliest arrival, or, when no
+//! gateway decoded it, lost to collision (if any gateway lost it to interference) or to busy
+//! gateways (if all of them lacked a free demodulator).
 //!
 //! Reads: `Receivers` decisions, `RunConfig` backhaul latencies. Writes: `InFlight`, `Metrics`.
 
 use bevy_ecs::prelude::*;
 
 use super::build::RunConfig;
-use super::channel::Receivers;
+use super::channel::{Receivers, RxOutcome};
 use super::transmit::InFlight;
 use crate::metrics::{LossCause, Metrics};
 use crate::time::SimTime;
@@ -24,8 +25,10 @@ pub fn gateway(
         let backhaul = cfg.backhaul_us[g];
         for d in &r.decisions {
             let Some(p) = inflight.get_mut(d.uplink) else { continue };
-            if d.decoded {
-                p.arrival = p.arrival.min(d.end + backhaul);
+            match d.outcome {
+                RxOutcome::Decoded => p.arrival = p.arrival.min(d.end + backhaul),
+                RxOutcome::Collision => p.collided = true,
+                RxOutcome::Busy => {}
             }
             p.waiting -= 1;
             if p.waiting > 0 {
@@ -34,7 +37,14 @@ pub fn gateway(
             let Some(p) = inflight.settle(d.uplink) else { continue };
             let at = SimTime(p.generated);
             if p.arrival == u64::MAX {
-                metrics.lost(at, p.district, p.group, LossCause::Collision);
+                // Interference is the cause when any gateway lost it so; otherwise every gateway
+                // that heard it was out of demodulators.
+                let cause = if p.collided {
+                    LossCause::Collision
+                } else {
+                    LossCause::GatewayBusy
+                };
+                metrics.lost(at, p.district, p.group, cause);
             } else {
                 metrics.delivered(at, p.district, p.group, SimTime(p.arrival - p.generated));
             }

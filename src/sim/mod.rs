@@ -86,17 +86,33 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         inbox: vec![Vec::new(); gateways],
     });
     world.insert_resource(transmit::InFlight::default());
-    let rule = match scenario.lorawan.interference {
-        InterferenceModel::Aloha => Rule::Aloha,
-        InterferenceModel::Capture => Rule::Capture {
-            threshold_db: scenario.lorawan.capture_threshold_db as f32,
-            lock_symbols: scenario.lorawan.preamble_lock_symbols,
-            preamble_symbols: crate::model::radio::DEFAULT_PREAMBLE_SYMBOLS as u8,
+    let lw = &scenario.lorawan;
+    let capture = Rule::Capture {
+        threshold_db: lw.capture_threshold_db as f32,
+        lock_symbols: lw.preamble_lock_symbols,
+        preamble_symbols: crate::model::radio::DEFAULT_PREAMBLE_SYMBOLS as u8,
+    };
+    let model = match lw.interference {
+        InterferenceModel::Aloha => channel::ReceiverModel {
+            same_sf: Some(Rule::Aloha),
+            sir: cross_sf(lw.inter_sf),
+        },
+        InterferenceModel::Capture => channel::ReceiverModel {
+            same_sf: Some(capture),
+            sir: cross_sf(lw.inter_sf),
+        },
+        InterferenceModel::Sir => channel::ReceiverModel {
+            same_sf: None,
+            sir: channel::SirTest::All,
         },
     };
+    let demodulators = world.resource::<build::Layout>().gateway_demodulators.clone();
     world.insert_resource(channel::Receivers {
-        gateways: vec![channel::Receiver::new(scenario.lorawan.channels); gateways],
-        rule,
+        gateways: demodulators
+            .iter()
+            .map(|&d| channel::Receiver::new(lw.channels, d))
+            .collect(),
+        model,
     });
 
     let mut schedule = Schedule::default();
@@ -149,6 +165,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             receptions: r.receptions,
             decoded: r.decoded,
             collided: r.collided,
+            busy: r.busy,
             utilisation: r.airtime_us as f64 / 1e6 / (channels * duration_s),
         })
         .collect();
@@ -181,7 +198,9 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             interference: match scenario.lorawan.interference {
                 InterferenceModel::Aloha => "aloha",
                 InterferenceModel::Capture => "capture",
+                InterferenceModel::Sir => "sir",
             },
+            inter_sf: scenario.lorawan.inter_sf,
             channels: scenario.lorawan.channels,
             sf_distribution,
             sensors_out_of_range,
@@ -210,6 +229,14 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             sensors: layout.sensors,
             gateways: layout.gateways,
         },
+    }
+}
+
+fn cross_sf(on: bool) -> channel::SirTest {
+    if on {
+        channel::SirTest::CrossSf
+    } else {
+        channel::SirTest::Off
     }
 }
 

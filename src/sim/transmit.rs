@@ -52,6 +52,8 @@ pub struct Pending {
     pub waiting: u32,
     /// Earliest arrival at the network server over the gateways that decoded it (u64::MAX: none).
     pub arrival: u64,
+    /// Whether some gateway lost it to interference.
+    pub collided: bool,
 }
 
 /// Uplinks on the air or awaiting a gateway's decision, indexed by sequence number.
@@ -122,6 +124,7 @@ pub fn transmit(
             group: sensor.group,
             waiting: reach.len() as u32,
             arrival: u64::MAX,
+            collided: false,
         }));
         let end = r.at + u64::from(dev.airtime_us);
         for link in reach {
