@@ -83,6 +83,9 @@ pub enum Timing {
     Periodic,
     /// Exponential gaps with mean `report_every` (a Poisson process).
     Poisson,
+    /// Exponential gaps with mean `report_every`, counted from the end of the previous
+    /// transmission (LoRaSim's classic experiment).
+    PoissonFromEnd,
 }
 
 /// Radio technology of a device.
@@ -220,6 +223,10 @@ pub struct SensorGroupSpec {
     /// Put the whole group in one district instead of spreading it by district shares.
     #[serde(default)]
     pub district: Option<String>,
+    /// Place the group uniformly in a disc instead of over the districts, e.g.
+    /// `disc = { center = { x = "2km", y = "2km" }, radius = "900m" }`.
+    #[serde(default)]
+    pub disc: Option<DiscSpec>,
     /// Power source; defaults to the kind's usual source.
     #[serde(default)]
     pub power: Option<PowerSpec>,
@@ -248,6 +255,16 @@ pub struct PointSpec {
     pub x: Distance,
     /// Metres north of the south-west corner.
     pub y: Distance,
+}
+
+/// A disc in the simulated area.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DiscSpec {
+    /// Centre.
+    pub center: PointSpec,
+    /// Radius.
+    pub radius: Distance,
 }
 
 /// Backhaul technology from a gateway to the network server.

@@ -100,6 +100,8 @@ pub struct SensorGroup {
     pub spreading_factor: Option<u8>,
     /// Index of the only district, or None to spread by shares.
     pub district: Option<usize>,
+    /// Disc (centre x, centre y, radius; metres) to place the group in, instead of districts.
+    pub disc: Option<(f64, f64, f64)>,
     /// Power source.
     pub power: PowerSpec,
     /// Data governance.
@@ -503,6 +505,20 @@ impl Checker<'_> {
             );
         }
         let district = self.district(&g.district, &path.key("district"), city);
+        let disc = g.disc.map(|d| (d.center.x.0, d.center.y.0, d.radius.0));
+        if let Some((x, y, r)) = disc {
+            let side = city.map_or(f64::INFINITY, |c| c.side_m);
+            if r.is_nan() || r <= 0.0 || x - r < 0.0 || y - r < 0.0 || x + r > side || y + r > side {
+                self.err(
+                    &path.key("disc"),
+                    format!("the disc ({x} m, {y} m, radius {r} m) must have a positive radius and lie inside the {side:.0} m square"),
+                    Some("coordinates are metres east and north of the area's south-west corner"),
+                );
+            }
+            if g.district.is_some() {
+                self.err(&path.key("disc"), "give either `disc` or `district`, not both", None);
+            }
+        }
         let power = g.power.clone().unwrap_or_else(|| kind.power.to_spec());
         self.power(&power, &path.key("power"));
         let mut data = g.data.clone().unwrap_or_default();
@@ -521,6 +537,7 @@ impl Checker<'_> {
             tx_power_dbm,
             spreading_factor: g.spreading_factor,
             district,
+            disc,
             power,
             data,
         })

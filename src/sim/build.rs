@@ -15,7 +15,7 @@ use crate::model::radio::{
 };
 use crate::model::random::{Purpose, draw, standard_normal, unit};
 use crate::scenario::Scenario;
-use crate::scenario::types::{PathLoss, Placement};
+use crate::scenario::types::{PathLoss, Placement, Timing};
 use crate::scenario::validate::{CityModel, GatewayGroup};
 use crate::time::SimTime;
 
@@ -94,13 +94,26 @@ impl Coverage {
     }
 }
 
-/// Per-group timing parameters the sense system needs.
+/// How a group's reports are spaced (µs).
 #[derive(Clone, Copy, Debug)]
-pub struct GroupTiming {
-    /// Mean interval, µs.
-    pub interval_us: u64,
-    /// Periodic jitter (± µs); None means Poisson.
-    pub jitter_us: Option<u64>,
+pub enum GroupTiming {
+    /// `interval` ± uniform `jitter`.
+    Periodic {
+        /// Interval.
+        interval: u64,
+        /// Jitter.
+        jitter: u64,
+    },
+    /// Exponential gaps between readings.
+    Poisson {
+        /// Mean gap.
+        mean: u64,
+    },
+    /// Exponential gaps from the end of the previous transmission.
+    PoissonFromEnd {
+        /// Mean gap.
+        mean: u64,
+    },
 }
 
 /// Run-wide constants.
@@ -267,6 +280,29 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let mut district_sensors = vec![0u64; city.districts.len()];
     let mut group_sensors = vec![0u64; scenario.groups.len()];
     for (gi, g) in scenario.groups.iter().enumerate() {
+        if let Some((cx, cy, r)) = g.disc {
+            for _ in 0..g.count {
+                let id = specs.len() as u64;
+                // Uniform over the disc: radius by the square root of a uniform draw.
+                let rho = r * unit(draw(seed, Purpose::SensorPlacement, id, 0)).sqrt();
+                let phi = std::f64::consts::TAU * unit(draw(seed, Purpose::SensorPlacement, id, 1));
+                let (x, y) = (cx + rho * phi.cos(), cy + rho * phi.sin());
+                let di = city
+                    .districts
+                    .iter()
+                    .position(|d| x < d.x1_m)
+                    .unwrap_or(city.districts.len() - 1);
+                specs.push(Spec {
+                    group: gi as u16,
+                    district: di as u16,
+                    x: x as f32,
+                    y: y as f32,
+                });
+                district_sensors[di] += 1;
+            }
+            group_sensors[gi] += g.count;
+            continue;
+        }
         let parts = match g.district {
             Some(d) => {
                 let mut p = vec![0; shares.len()];
@@ -387,12 +423,13 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let groups: Vec<GroupTiming> = scenario
         .groups
         .iter()
-        .map(|g| GroupTiming {
-            interval_us: g.report_every.0,
-            jitter_us: match g.timing {
-                crate::scenario::types::Timing::Periodic => Some(g.jitter.0),
-                crate::scenario::types::Timing::Poisson => None,
+        .map(|g| match g.timing {
+            Timing::Periodic => GroupTiming::Periodic {
+                interval: g.report_every.0,
+                jitter: g.jitter.0,
             },
+            Timing::Poisson => GroupTiming::Poisson { mean: g.report_every.0 },
+            Timing::PoissonFromEnd => GroupTiming::PoissonFromEnd { mean: g.report_every.0 },
         })
         .collect();
     let mut symbol_us = [0.0; 6];

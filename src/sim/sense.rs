@@ -6,7 +6,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::build::{RunConfig, Sensor};
+use super::build::{GroupTiming, LoraDevice, RunConfig, Sensor};
 use super::calendar::Calendar;
 use super::clock::Clock;
 use crate::metrics::Metrics;
@@ -34,26 +34,28 @@ pub struct Readings(pub Vec<Reading>);
 #[derive(Component, Default)]
 pub struct ReportCount(pub u32);
 
-/// When sensor `id` of group `g` first reports.
+/// When sensor `id` of group `g` first reports: a uniform phase within the first interval
+/// (periodic) or an exponential gap (Poisson).
 pub fn first_report(cfg: &RunConfig, g: usize, id: u32) -> SimTime {
-    let t = cfg.groups[g];
     let x = draw(cfg.seed, Purpose::ReportTiming, u64::from(id), 0);
-    match t.jitter_us {
-        Some(_) => SimTime((unit(x) * t.interval_us as f64) as u64),
-        None => SimTime(exponential(x, t.interval_us as f64) as u64),
+    match cfg.groups[g] {
+        GroupTiming::Periodic { interval, .. } => SimTime((unit(x) * interval as f64) as u64),
+        GroupTiming::Poisson { mean } | GroupTiming::PoissonFromEnd { mean } => {
+            SimTime(exponential(x, mean as f64) as u64)
+        }
     }
 }
 
-/// The gap after report number `n` (1-based) of sensor `id`.
-pub fn next_gap(cfg: &RunConfig, g: usize, id: u32, n: u32) -> u64 {
-    let t = cfg.groups[g];
+/// The gap after report number `n` (1-based) of sensor `id`, whose uplinks last `airtime_us`.
+pub fn next_gap(cfg: &RunConfig, g: usize, id: u32, n: u32, airtime_us: u64) -> u64 {
     let x = draw(cfg.seed, Purpose::ReportTiming, u64::from(id), u64::from(n));
-    match t.jitter_us {
-        Some(j) => {
-            let offset = (unit(x) * 2.0 - 1.0) * j as f64;
-            (t.interval_us as f64 + offset).max(1.0) as u64
+    match cfg.groups[g] {
+        GroupTiming::Periodic { interval, jitter } => {
+            let offset = (unit(x) * 2.0 - 1.0) * jitter as f64;
+            (interval as f64 + offset).max(1.0) as u64
         }
-        None => (exponential(x, t.interval_us as f64) as u64).max(1),
+        GroupTiming::Poisson { mean } => (exponential(x, mean as f64) as u64).max(1),
+        GroupTiming::PoissonFromEnd { mean } => airtime_us + exponential(x, mean as f64) as u64,
     }
 }
 
@@ -64,12 +66,12 @@ pub fn sense(
     mut calendar: ResMut<Calendar<Entity>>,
     mut readings: ResMut<Readings>,
     mut metrics: ResMut<Metrics>,
-    mut sensors: Query<(&Sensor, &mut ReportCount)>,
+    mut sensors: Query<(&Sensor, &LoraDevice, &mut ReportCount)>,
 ) {
     readings.0.clear();
     let end = clock.step_end.min(cfg.duration);
     while let Some((t, entity)) = calendar.pop_before(end) {
-        let Ok((sensor, mut count)) = sensors.get_mut(entity) else {
+        let Ok((sensor, device, mut count)) = sensors.get_mut(entity) else {
             continue;
         };
         count.0 += 1;
@@ -81,7 +83,7 @@ pub fn sense(
             sensor: id,
             seq: count.0,
         });
-        let next = t + next_gap(&cfg, sensor.group as usize, id, count.0);
+        let next = t + next_gap(&cfg, sensor.group as usize, id, count.0, u64::from(device.airtime_us));
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), entity);
         }

@@ -5,4 +5,5 @@ mod aloha;
 mod common;
 mod determinism;
 mod invalid_scenarios;
+mod scalability;
 mod shipped;
