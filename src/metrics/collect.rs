@@ -29,6 +29,7 @@ pub struct Metrics {
     cells: Vec<Cell>,
     generated: u64,
     sent: u64,
+    delayed: u64,
     delivered: u64,
     lost: [u64; LossCause::ALL.len()],
     latency_us: Histogram<u64>,
@@ -51,6 +52,7 @@ impl Metrics {
             scopes,
             generated: 0,
             sent: 0,
+            delayed: 0,
             delivered: 0,
             lost: [0; LossCause::ALL.len()],
             // Three significant digits from 1 µs up; resizes itself for longer latencies.
@@ -82,6 +84,16 @@ impl Metrics {
     /// A reading was put on the air.
     pub fn sent(&mut self) {
         self.sent += 1;
+    }
+
+    /// A reading had to wait for its duty cycle.
+    pub fn delayed(&mut self) {
+        self.delayed += 1;
+    }
+
+    /// Readings that waited for their duty cycle.
+    pub fn delayed_count(&self) -> u64 {
+        self.delayed
     }
 
     /// A reading generated at `t` reached the network server `latency` after it was taken.

@@ -18,11 +18,18 @@ pub enum LossCause {
     Collision,
     /// Every gateway that heard it had all its demodulation paths busy.
     GatewayBusy,
+    /// The device's regulatory duty cycle did not let it send (drop policy, or too long a wait).
+    DutyCycle,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 3] = [LossCause::OutOfRange, LossCause::Collision, LossCause::GatewayBusy];
+    pub const ALL: [LossCause; 4] = [
+        LossCause::OutOfRange,
+        LossCause::Collision,
+        LossCause::GatewayBusy,
+        LossCause::DutyCycle,
+    ];
 
     /// The name used in summary.json and timeseries.csv.
     pub fn name(self) -> &'static str {
@@ -30,6 +37,7 @@ impl LossCause {
             LossCause::OutOfRange => "out_of_range",
             LossCause::Collision => "collision",
             LossCause::GatewayBusy => "gateway_busy",
+            LossCause::DutyCycle => "duty_cycle",
         }
     }
 
@@ -39,6 +47,7 @@ impl LossCause {
             LossCause::OutOfRange => "lost_out_of_range",
             LossCause::Collision => "lost_collision",
             LossCause::GatewayBusy => "lost_gateway_busy",
+            LossCause::DutyCycle => "lost_duty_cycle",
         }
     }
 }
@@ -78,6 +87,24 @@ pub struct Report {
     /// Positions for maps (not in summary.json).
     #[serde(skip)]
     pub map: MapData,
+    /// Every transmission, when the run was asked to trace them (not in summary.json).
+    #[serde(skip)]
+    pub trace: Vec<TxRecord>,
+}
+
+/// One transmission, for tests and debugging (`RunOptions::trace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxRecord {
+    /// Sensor id.
+    pub sensor: u32,
+    /// When the reading was taken, µs.
+    pub generated: u64,
+    /// When the transmission started, µs.
+    pub start: u64,
+    /// Time on air, µs.
+    pub airtime: u64,
+    /// Channel index.
+    pub channel: u8,
 }
 
 /// Scenario identity.
@@ -143,6 +170,10 @@ pub struct RadioReport {
     pub channels: u8,
     /// Sensors per assigned spreading factor, SF7 to SF12 (out-of-range sensors excluded).
     pub sf_distribution: Vec<SfCount>,
+    /// Duty-cycle policy applied ("delay", "drop" or "off").
+    pub duty_cycle: &'static str,
+    /// Uplinks that waited for a sub-band to reopen.
+    pub duty_cycle_delayed: u64,
     /// Sensors that no gateway can hear even at their spreading factor.
     pub sensors_out_of_range: u64,
     /// Mean number of gateways that hear a sensor.

@@ -2,6 +2,8 @@
 //! random streams and distributions. Every formula here is testable alone against the closed
 //! forms of REFERENCE.md; nothing here knows about bevy_ecs, files or the clock.
 
+pub mod adr;
+pub mod duty_cycle;
 pub mod interference;
 pub mod radio;
 pub mod random;

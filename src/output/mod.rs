@@ -156,6 +156,8 @@ pub(crate) fn sample_report() -> Report {
         radio: RadioReport {
             interference: "capture",
             inter_sf: true,
+            duty_cycle: "delay",
+            duty_cycle_delayed: 0,
             channels: 8,
             sf_distribution,
             sensors_out_of_range: sensors.iter().filter(|s| s.2 == 0).count() as u64,
@@ -189,6 +191,7 @@ pub(crate) fn sample_report() -> Report {
             events_per_second: 10_000.0,
         },
         timeseries: TimeSeries { bucket_s, rows },
+        trace: Vec::new(),
         map: MapData {
             side_m,
             sensors,

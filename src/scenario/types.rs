@@ -401,6 +401,25 @@ pub struct LorawanSection {
     /// Extra margin above sensitivity when choosing a sensor's SF (default "0dB").
     #[serde(default)]
     pub link_margin: Option<Db>,
+    /// EU868 sub-band duty cycles: "delay" (default: wait for the sub-band to reopen), "drop"
+    /// (lose the uplink as `duty_cycle`) or "off" (ignore the regulation, as LoRaSim does).
+    #[serde(default)]
+    pub duty_cycle: Option<DutyCyclePolicy>,
+    /// Under "delay", an uplink that would wait longer than this is dropped (default "15m").
+    #[serde(default)]
+    pub duty_cycle_max_delay: Option<Duration>,
+}
+
+/// What a device does when the regulatory duty cycle forbids sending now.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DutyCyclePolicy {
+    /// Wait until a sub-band reopens (up to `duty_cycle_max_delay`).
+    Delay,
+    /// Drop the uplink.
+    Drop,
+    /// Ignore duty cycles.
+    Off,
 }
 
 /// `[slo]`: thresholds the deployment must hold.

@@ -7,6 +7,8 @@ use super::cities::{self, City};
 use super::error::{KeyPath, Problem, nearest};
 use super::load::Parsed;
 use super::types::*;
+use crate::model::duty_cycle::US915_MAX_DWELL_US;
+use crate::model::radio::{Bandwidth, CodingRate, LORAWAN_OVERHEAD_BYTES, LoraParams, SpreadingFactor};
 use crate::time::SimTime;
 
 /// Area simulated when a preset is given without `area_km2`.
@@ -158,6 +160,10 @@ pub struct LorawanConfig {
     pub shadowing_sigma_db: f64,
     /// SF selection margin.
     pub link_margin_db: f64,
+    /// Duty-cycle policy (always Off under US915, which has none).
+    pub duty_cycle: DutyCyclePolicy,
+    /// Longest wait under the delay policy.
+    pub duty_cycle_max_delay: SimTime,
 }
 
 /// What deserialized of a scenario file: each section, and each list entry with its index in
@@ -242,6 +248,9 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
             Some("add a [[gateways]] table, e.g. count = 4, placement = \"grid\""),
         );
     }
+    if lorawan.region == Region::US915 {
+        v.dwell_time(&file.sensors, &lorawan, &root);
+    }
     let bucket = bucket
         .filter(|b| *b > SimTime::ZERO)
         .unwrap_or(SimTime(((duration.0 / DEFAULT_BUCKETS) / 1_000_000).max(1) * 1_000_000));
@@ -281,6 +290,33 @@ impl Checker<'_> {
     fn err(&mut self, path: &KeyPath, message: impl Into<String>, hint: Option<&str>) {
         self.problems
             .push(self.parsed.problem(path, message, hint.map(str::to_string)));
+    }
+
+    /// US915 limits one transmission to 400 ms: a fixed SF must respect it.
+    fn dwell_time(&mut self, sensors: &[(usize, SensorGroupSpec)], lw: &LorawanConfig, root: &KeyPath) {
+        let bw = Bandwidth::from_khz(lw.bandwidth_khz).unwrap_or(Bandwidth::Khz125);
+        let cr = CodingRate::new(lw.coding_rate).unwrap_or(CodingRate::CR_4_5);
+        for (i, g) in sensors {
+            let Some(sf) = g.spreading_factor.and_then(SpreadingFactor::new) else {
+                continue;
+            };
+            let payload = g
+                .payload_bytes
+                .or_else(|| catalogue::find(&g.kind).map(|k| k.payload_bytes))
+                .unwrap_or(0);
+            let airtime = LoraParams {
+                cr,
+                ..LoraParams::uplink(sf, bw)
+            }
+            .time_on_air_us(payload.saturating_add(LORAWAN_OVERHEAD_BYTES));
+            if airtime > US915_MAX_DWELL_US {
+                self.err(
+                    &root.key("sensors").index(*i).key("spreading_factor"),
+                    format!("SF{} with {payload} payload bytes takes {:.0} ms on air; US915 allows 400 ms", sf.value(), airtime as f64 / 1e3),
+                    Some("use a lower spreading factor, or leave it out to let each sensor pick the lowest its link allows"),
+                );
+            }
+        }
     }
 
     fn scenario(&mut self, s: &ScenarioSection, path: &KeyPath) -> SimTime {
@@ -723,6 +759,14 @@ impl Checker<'_> {
         }
         let shadowing_sigma_db = l.shadowing_sigma.map_or(0.0, |d| d.0);
         let interference = l.interference.unwrap_or(InterferenceModel::Capture);
+        let region = l.region.unwrap_or(Region::EU868);
+        if region == Region::US915 && matches!(l.duty_cycle, Some(DutyCyclePolicy::Delay | DutyCyclePolicy::Drop)) {
+            self.err(
+                &path.key("duty_cycle"),
+                "US915 has no duty cycle (it limits dwell time to 400 ms instead)",
+                Some("drop duty_cycle, or use region = \"EU868\""),
+            );
+        }
         if interference == InterferenceModel::Sir && l.inter_sf == Some(false) {
             self.err(
                 &path.key("inter_sf"),
@@ -738,7 +782,7 @@ impl Checker<'_> {
             );
         }
         LorawanConfig {
-            region: l.region.unwrap_or(Region::EU868),
+            region,
             channels,
             bandwidth_khz,
             coding_rate,
@@ -750,6 +794,12 @@ impl Checker<'_> {
             path_loss: l.path_loss.unwrap_or(PathLoss::LogDistance),
             shadowing_sigma_db,
             link_margin_db: l.link_margin.map_or(0.0, |d| d.0),
+            duty_cycle: if region == Region::US915 {
+                DutyCyclePolicy::Off
+            } else {
+                l.duty_cycle.unwrap_or(DutyCyclePolicy::Delay)
+            },
+            duty_cycle_max_delay: l.duty_cycle_max_delay.map_or(SimTime::from_secs(15 * 60), |d| d.0),
         }
     }
 }

@@ -9,13 +9,17 @@
 use bevy_ecs::prelude::*;
 use rayon::prelude::*;
 
+use super::transmit::{DutyCycle, DutyCycleRules};
+use crate::model::duty_cycle::{
+    DutyCycleTracker, EU868_SUB_BANDS, Plan, US915_MAX_DWELL_US, plan_sub_bands, sub_band_of, uplink_channels_mhz,
+};
 use crate::model::radio::{
     Bandwidth, CodingRate, LORAWAN_OVERHEAD_BYTES, LoraParams, PathLossModel, SensitivityTable, SpreadingFactor,
     lowest_sf_for_link,
 };
 use crate::model::random::{Purpose, draw, standard_normal, unit};
 use crate::scenario::Scenario;
-use crate::scenario::types::{PathLoss, Placement, Timing};
+use crate::scenario::types::{DutyCyclePolicy, PathLoss, Placement, Region, Timing};
 use crate::scenario::validate::{CityModel, GatewayGroup};
 use crate::time::SimTime;
 
@@ -133,6 +137,8 @@ pub struct RunConfig {
     pub symbol_us: [f64; 6],
     /// Backhaul latency per gateway.
     pub backhaul_us: Vec<u64>,
+    /// Regulatory duty cycle per channel.
+    pub duty_cycle: super::transmit::DutyCycleRules,
 }
 
 /// Static facts of the built world for the report.
@@ -237,6 +243,50 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let bw = bandwidth(lw.bandwidth_khz);
     let cr = CodingRate::new(lw.coding_rate).unwrap_or(CodingRate::CR_4_5);
     let model = path_loss_model(lw.path_loss);
+
+    // Regional rules: EU868 sub-band duty cycles per channel, US915's 400 ms dwell time.
+    let plan = match lw.region {
+        Region::EU868 => Plan::Eu868,
+        Region::US915 => Plan::Us915,
+    };
+    let bands = plan_sub_bands(plan, lw.channels);
+    let duty_cycle = DutyCycleRules {
+        policy: if bands.is_empty() {
+            DutyCyclePolicy::Off
+        } else {
+            lw.duty_cycle
+        },
+        max_delay_us: lw.duty_cycle_max_delay.0,
+        channel_band: uplink_channels_mhz(plan, lw.channels)
+            .into_iter()
+            .map(|f| {
+                sub_band_of(f)
+                    .and_then(|b| bands.iter().position(|x| *x == b))
+                    .unwrap_or(0)
+            })
+            .collect(),
+        band_duty: bands.iter().map(|b| EU868_SUB_BANDS[*b].duty_cycle).collect(),
+    };
+    let n_bands = duty_cycle.band_duty.len();
+    let sf_cap: Vec<SpreadingFactor> = scenario
+        .groups
+        .iter()
+        .map(|g| {
+            let phy = g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES);
+            let airtime = |sf| {
+                LoraParams {
+                    cr,
+                    ..LoraParams::uplink(sf, bw)
+                }
+                .time_on_air_us(phy)
+            };
+            SpreadingFactor::ALL
+                .into_iter()
+                .rev()
+                .find(|sf| plan != Plan::Us915 || airtime(*sf) <= US915_MAX_DWELL_US)
+                .unwrap_or(SpreadingFactor::SF7)
+        })
+        .collect();
 
     // Gateways.
     let mut gateways: Vec<(f64, f64)> = Vec::new();
@@ -373,7 +423,8 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 Some(sf) => sf,
                 None => lowest_sf_for_link(best, GATEWAY_SENSITIVITY, bw, lw.link_margin_db)
                     .or_else(|| lowest_sf_for_link(best, GATEWAY_SENSITIVITY, bw, 0.0))
-                    .unwrap_or(SpreadingFactor::SF12),
+                    .unwrap_or(SpreadingFactor::SF12)
+                    .min(sf_cap[s.group as usize]),
             };
             let sens = GATEWAY_SENSITIVITY.sensitivity_dbm(sf, bw) as f32;
             heard.retain(|r| r.rssi_dbm >= sens);
@@ -416,6 +467,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 fcnt: 0,
             },
             super::sense::ReportCount::default(),
+            DutyCycle(DutyCycleTracker::new(n_bands)),
         ));
         index.push(e.id());
     }
@@ -444,6 +496,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         channels: lw.channels,
         symbol_us,
         backhaul_us,
+        duty_cycle,
     };
 
     // First reports: a uniform phase within the first interval (periodic) or an exponential gap.

@@ -31,7 +31,7 @@ use crate::metrics::Metrics;
 use crate::metrics::report::*;
 use crate::model::interference::Rule;
 use crate::scenario::Scenario;
-use crate::scenario::types::InterferenceModel;
+use crate::scenario::types::{DutyCyclePolicy, InterferenceModel};
 use crate::time::SimTime;
 
 /// Default engine step: long enough to batch work across gateways, short next to report
@@ -55,6 +55,8 @@ pub struct RunOptions<'a> {
     pub step: SimTime,
     /// Called after each step.
     pub progress: Option<&'a mut dyn FnMut(Progress)>,
+    /// Keep a record of every transmission in `Report::trace` (for tests; costs memory).
+    pub trace: bool,
 }
 
 impl Default for RunOptions<'_> {
@@ -62,6 +64,7 @@ impl Default for RunOptions<'_> {
         RunOptions {
             step: DEFAULT_STEP,
             progress: None,
+            trace: false,
         }
     }
 }
@@ -86,6 +89,8 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         inbox: vec![Vec::new(); gateways],
     });
     world.insert_resource(transmit::InFlight::default());
+    world.insert_resource(transmit::Deferred::default());
+    world.insert_resource(transmit::Trace(opts.trace.then(Vec::new)));
     let lw = &scenario.lorawan;
     let capture = Rule::Capture {
         threshold_db: lw.capture_threshold_db as f32,
@@ -201,6 +206,12 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
                 InterferenceModel::Sir => "sir",
             },
             inter_sf: scenario.lorawan.inter_sf,
+            duty_cycle: match world.resource::<build::RunConfig>().duty_cycle.policy {
+                DutyCyclePolicy::Delay => "delay",
+                DutyCyclePolicy::Drop => "drop",
+                DutyCyclePolicy::Off => "off",
+            },
+            duty_cycle_delayed: metrics.delayed_count(),
             channels: scenario.lorawan.channels,
             sf_distribution,
             sensors_out_of_range,
@@ -224,6 +235,10 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             events_per_second: 0.0,
         },
         timeseries: metrics.timeseries(),
+        trace: world
+            .remove_resource::<transmit::Trace>()
+            .and_then(|t| t.0)
+            .unwrap_or_default(),
         map: MapData {
             side_m: scenario.city.side_m,
             sensors: layout.sensors,

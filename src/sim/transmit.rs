@@ -1,18 +1,28 @@
 //! The transmit system: each reading becomes a LoRaWAN uplink on a randomly chosen channel,
-//! starting at the reading's time and lasting the sensor's time on air. The uplink is handed to
-//! every gateway that can hear it (its reach list) and tracked until all of them have decided.
+//! lasting the sensor's time on air. Under EU868 the device obeys its sub-band duty cycles: it
+//! picks among channels whose sub-band is open, and otherwise waits for the first to reopen or
+//! drops the uplink, as the scenario's policy says. Uplinks that wait past the current step are
+//! deferred to the step they start in. Each uplink is handed to every gateway that can hear it
+//! (its reach list) and tracked until all of them have decided.
 //!
-//! Reads: `Readings`, `Coverage`, `RunConfig`. Writes: `LoraDevice` frame counters, `Air`
-//! (per-gateway inboxes), `InFlight`, `Metrics` (sent, out-of-range losses).
+//! Reads: `Readings`, `Coverage`, `RunConfig`, `Clock`. Writes: `LoraDevice` frame counters,
+//! `DutyCycle` trackers, `Deferred`, `Air` (per-gateway inboxes, in start order), `InFlight`,
+//! `Metrics` (sent, delayed, duty-cycle and out-of-range losses), `Trace`.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
 use super::build::{Coverage, LoraDevice, RunConfig, Sensor};
+use super::clock::Clock;
 use super::sense::Readings;
+use crate::metrics::report::TxRecord;
 use crate::metrics::{LossCause, Metrics};
+use crate::model::duty_cycle::DutyCycleTracker;
 use crate::model::random::{Purpose, below, draw};
+use crate::scenario::types::DutyCyclePolicy;
 use crate::time::SimTime;
 
 /// One uplink as one gateway receives it.
@@ -89,54 +99,198 @@ impl InFlight {
     }
 }
 
+/// Duty-cycle rules for the run, per channel.
+#[derive(Clone, Debug)]
+pub struct DutyCycleRules {
+    /// Policy.
+    pub policy: DutyCyclePolicy,
+    /// Longest wait under the delay policy, µs.
+    pub max_delay_us: u64,
+    /// Tracker slot (sub-band) of each channel.
+    pub channel_band: Vec<usize>,
+    /// Duty cycle of each tracker slot.
+    pub band_duty: Vec<f64>,
+}
+
+/// A device's duty-cycle state: when each sub-band reopens.
+#[derive(Component, Clone, Debug)]
+pub struct DutyCycle(pub DutyCycleTracker);
+
+/// A transmission planned for a definite start time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Planned {
+    /// Start, µs (first, so that the heap orders by it).
+    pub start: u64,
+    /// Sensor id (ties).
+    pub sensor: u32,
+    /// When the reading was taken, µs.
+    pub generated: u64,
+    /// Time on air, µs.
+    pub airtime: u32,
+    /// Channel.
+    pub channel: u8,
+    /// Spreading factor.
+    pub sf: u8,
+    /// Sensor district.
+    pub district: u16,
+    /// Sensor group.
+    pub group: u16,
+}
+
+/// Transmissions that had to wait past the step in which they were due.
+#[derive(Resource, Default)]
+pub struct Deferred(pub BinaryHeap<Reverse<Planned>>);
+
+/// Every transmission, when tracing is on.
+#[derive(Resource, Default)]
+pub struct Trace(pub Option<Vec<TxRecord>>);
+
+/// Chooses a channel and start time under the duty-cycle rules; `None` when the uplink must be
+/// dropped. Draws are keyed by (sensor, frame counter), so the choice is order-independent.
+fn plan_channel(
+    cfg: &RunConfig,
+    dc: &mut DutyCycleTracker,
+    sensor: u32,
+    fcnt: u32,
+    at: u64,
+    airtime: u64,
+) -> Option<(u8, u64, bool)> {
+    let rules = &cfg.duty_cycle;
+    let x = draw(cfg.seed, Purpose::Channel, u64::from(sensor), u64::from(fcnt));
+    let n = u64::from(cfg.channels);
+    if rules.policy == DutyCyclePolicy::Off {
+        return Some((below(x, n) as u8, at, false));
+    }
+    let open = |c: &u8| dc.open_at(rules.channel_band[usize::from(*c)]) <= at;
+    let n_open = (0..cfg.channels).filter(open).count() as u64;
+    let (channel, start, delayed) = if n_open > 0 {
+        let k = below(x, n_open) as usize;
+        ((0..cfg.channels).filter(open).nth(k)?, at, false)
+    } else {
+        if rules.policy == DutyCyclePolicy::Drop {
+            return None;
+        }
+        let bands: Vec<usize> = (0..rules.band_duty.len()).collect();
+        let (band, t) = dc.earliest(&bands)?;
+        if t - at > rules.max_delay_us {
+            return None;
+        }
+        let in_band: Vec<u8> = (0..cfg.channels)
+            .filter(|c| rules.channel_band[usize::from(*c)] == band)
+            .collect();
+        (in_band[below(x, in_band.len() as u64) as usize], t, true)
+    };
+    let band = rules.channel_band[usize::from(channel)];
+    dc.record(band, start, airtime, rules.band_duty[band]);
+    Some((channel, start, delayed))
+}
+
 /// Puts this step's readings on the air.
 pub fn transmit(
+    clock: Res<Clock>,
     cfg: Res<RunConfig>,
     readings: Res<Readings>,
     coverage: Res<Coverage>,
-    mut air: ResMut<Air>,
-    mut inflight: ResMut<InFlight>,
-    mut metrics: ResMut<Metrics>,
-    mut devices: Query<(&Sensor, &mut LoraDevice)>,
+    mut out: TransmitOut,
+    mut devices: Query<(&Sensor, &mut LoraDevice, &mut DutyCycle)>,
 ) {
-    for inbox in air.inbox.iter_mut() {
-        inbox.clear();
-    }
+    let step_end = if clock.draining { u64::MAX } else { clock.step_end.0 };
+    let mut batch: Vec<Planned> = Vec::with_capacity(readings.0.len());
     for r in &readings.0 {
-        let Ok((sensor, mut dev)) = devices.get_mut(r.entity) else {
+        let Ok((sensor, mut dev, mut dc)) = devices.get_mut(r.entity) else {
             continue;
         };
         dev.fcnt += 1;
-        metrics.sent();
-        let reach = coverage.reach(r.sensor);
-        if reach.is_empty() {
-            metrics.lost(SimTime(r.at), sensor.district, sensor.group, LossCause::OutOfRange);
+        let Some((channel, start, delayed)) =
+            plan_channel(&cfg, &mut dc.0, r.sensor, dev.fcnt, r.at, u64::from(dev.airtime_us))
+        else {
+            out.metrics
+                .lost(SimTime(r.at), sensor.district, sensor.group, LossCause::DutyCycle);
             continue;
+        };
+        if delayed {
+            out.metrics.delayed();
         }
-        let channel = below(
-            draw(cfg.seed, Purpose::Channel, u64::from(r.sensor), u64::from(dev.fcnt)),
-            u64::from(cfg.channels),
-        ) as u8;
-        let seq = inflight.next_seq();
-        inflight.slots.push_back(Some(Pending {
+        let p = Planned {
+            start,
+            sensor: r.sensor,
             generated: r.at,
+            airtime: dev.airtime_us,
+            channel,
+            sf: dev.sf,
             district: sensor.district,
             group: sensor.group,
-            waiting: reach.len() as u32,
-            arrival: u64::MAX,
-            collided: false,
-        }));
-        let end = r.at + u64::from(dev.airtime_us);
-        for link in reach {
-            air.inbox[link.gateway as usize].push(Rx {
-                uplink: seq,
-                start: r.at,
-                end,
-                rssi_dbm: link.rssi_dbm,
-                channel,
-                sf: dev.sf,
-            });
+        };
+        if start < step_end {
+            batch.push(p);
+        } else {
+            out.deferred.0.push(Reverse(p));
         }
-        metrics.add_events(reach.len() as u64);
     }
+    while let Some(Reverse(p)) = out.deferred.0.peek().copied() {
+        if p.start >= step_end {
+            break;
+        }
+        out.deferred.0.pop();
+        batch.push(p);
+    }
+    // Gateways need their inboxes in start order; delayed uplinks may start anywhere in the step.
+    batch.sort_unstable();
+    for inbox in out.air.inbox.iter_mut() {
+        inbox.clear();
+    }
+    for p in &batch {
+        dispatch(p, &coverage, &mut out);
+    }
+}
+
+/// Sends one planned transmission to every gateway in reach (or loses it as out of range).
+fn dispatch(p: &Planned, coverage: &Coverage, out: &mut TransmitOut) {
+    out.metrics.sent();
+    if let Some(trace) = out.trace.0.as_mut() {
+        trace.push(TxRecord {
+            sensor: p.sensor,
+            generated: p.generated,
+            start: p.start,
+            airtime: u64::from(p.airtime),
+            channel: p.channel,
+        });
+    }
+    let reach = coverage.reach(p.sensor);
+    if reach.is_empty() {
+        out.metrics
+            .lost(SimTime(p.generated), p.district, p.group, LossCause::OutOfRange);
+        return;
+    }
+    let seq = out.inflight.next_seq();
+    out.inflight.slots.push_back(Some(Pending {
+        generated: p.generated,
+        district: p.district,
+        group: p.group,
+        waiting: reach.len() as u32,
+        arrival: u64::MAX,
+        collided: false,
+    }));
+    let end = p.start + u64::from(p.airtime);
+    for link in reach {
+        out.air.inbox[link.gateway as usize].push(Rx {
+            uplink: seq,
+            start: p.start,
+            end,
+            rssi_dbm: link.rssi_dbm,
+            channel: p.channel,
+            sf: p.sf,
+        });
+    }
+    out.metrics.add_events(reach.len() as u64);
+}
+
+/// What the transmit system writes.
+#[derive(SystemParam)]
+pub struct TransmitOut<'w> {
+    air: ResMut<'w, Air>,
+    inflight: ResMut<'w, InFlight>,
+    deferred: ResMut<'w, Deferred>,
+    trace: ResMut<'w, Trace>,
+    metrics: ResMut<'w, Metrics>,
 }

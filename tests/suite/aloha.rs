@@ -27,6 +27,7 @@ positions = [{{ x = 100, y = 100 }}]
 [lorawan]
 channels = 1
 interference = "aloha"
+duty_cycle = "off"
 "#,
         interval_ms = (interval_s * 1000.0).round() as u64
     )

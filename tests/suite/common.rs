@@ -33,7 +33,15 @@ pub fn run_with(s: &Scenario, step: SimTime, threads: usize) -> Report {
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    pool.install(|| sim::run(s, RunOptions { step, progress: None }))
+    pool.install(|| {
+        sim::run(
+            s,
+            RunOptions {
+                step,
+                ..Default::default()
+            },
+        )
+    })
 }
 
 /// Everything a run produced except the `run` block: summary JSON and time series.

@@ -222,3 +222,20 @@ fn bad_set_flags_and_missing_files_exit_2() {
     let (code, _) = citytwin(&["run", "s.toml", "--no-such-flag"], dir.path());
     assert_eq!(code, 2);
 }
+
+#[test]
+fn us915_dwell_time_rejects_a_fixed_sf12() {
+    let text = GOOD
+        .replacen("count = 10", "count = 10\nspreading_factor = 12", 1)
+        .replacen("[slo]", "[lorawan]\nregion = \"US915\"\n\n[slo]", 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("bad.toml"), &text).expect("write");
+    let (code, err) = citytwin(&["validate", "bad.toml"], dir.path());
+    // Parking's 6 B + 13 B at SF12 take 1.155 s on air; US915 allows 400 ms per transmission.
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("bad.toml:12:") && err.contains("key `sensors[0].spreading_factor`"),
+        "{err}"
+    );
+    assert!(err.contains("US915 allows 400 ms"), "{err}");
+}

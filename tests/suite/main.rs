@@ -4,6 +4,7 @@ mod accounting;
 mod aloha;
 mod common;
 mod determinism;
+mod duty_cycle;
 mod invalid_scenarios;
 mod scalability;
 mod shipped;

@@ -66,6 +66,7 @@ positions = [{}]
 [lorawan]
 channels = 1
 interference = "capture"
+duty_cycle = "off"
 "#,
         positions.join(", ")
     )

@@ -6,8 +6,22 @@ use crate::common::{run, shipped};
 fn quickstart_delivers_and_meets_its_slo() {
     let r = run(&shipped("scenarios/quickstart.toml", &[]));
     assert_eq!(r.entities.sensors, 3300);
-    assert_eq!(r.entities.gateways, 9);
-    assert_eq!(r.radio.sensors_out_of_range, 0, "a 3x3 grid covers 4 km²");
+    assert_eq!(r.entities.gateways, 12);
+    assert_eq!(r.radio.sensors_out_of_range, 0, "a 4x3 grid covers 4 km² at SF7-SF9");
+    // US915's 400 ms dwell time: 24-byte readings take 493 ms at SF10, so nobody uses SF10+.
+    assert!(
+        r.radio.sf_distribution.iter().all(|c| c.sf <= 9 || c.sensors == 0),
+        "{:?}",
+        r.radio.sf_distribution
+    );
+    let nine = run(&shipped(
+        "scenarios/quickstart.toml",
+        &["gateways[0].count=9", "scenario.duration=1h"],
+    ));
+    assert!(
+        nine.radio.sensors_out_of_range > 0,
+        "a 3x3 grid leaves some sensors beyond SF9 range"
+    );
     assert!(r.uplinks.delivery_ratio > 0.95, "{:?}", r.uplinks);
     assert!(!r.slo.breached);
     // Latency is airtime plus 5 ms fiber backhaul: between SF7's ~62 ms and SF12's ~1.3 s.
