@@ -9,7 +9,7 @@
 use bevy_ecs::prelude::*;
 use rayon::prelude::*;
 
-use super::transmit::{DutyCycle, DutyCycleRules};
+use super::transmit::DutyCycleRules;
 use crate::model::duty_cycle::{
     DutyCycleTracker, EU868_SUB_BANDS, Plan, US915_MAX_DWELL_US, plan_sub_bands, sub_band_of, uplink_channels_mhz,
 };
@@ -35,6 +35,8 @@ pub struct Sensor {
     pub group: u16,
     /// Index of its district.
     pub district: u16,
+    /// Readings taken so far; the n-th reading goes out as LoRaWAN frame counter n.
+    pub readings: u32,
 }
 
 /// Position in metres east and north of the area's south-west corner.
@@ -46,15 +48,19 @@ pub struct Position {
     pub y: f32,
 }
 
-/// A sensor's LoRa radio settings, fixed for the run.
-#[derive(Component, Clone, Copy, Debug)]
+/// A sensor's LoRa radio: settings fixed for the run, the gateways that hear it, and its
+/// regulatory duty-cycle state. Kept in one component because every uplink needs all of it
+/// (one cache line per sensor instead of several).
+#[derive(Component, Clone, Debug)]
 pub struct LoraDevice {
     /// Spreading factor 7..12.
     pub sf: u8,
     /// Time on air of one uplink, µs.
     pub airtime_us: u32,
-    /// Frame counter: uplinks sent so far.
-    pub fcnt: u32,
+    /// Its entries in `Coverage`: (first, count).
+    pub reach: (u32, u32),
+    /// When each sub-band reopens.
+    pub duty: DutyCycleTracker,
 }
 
 /// A gateway.
@@ -75,21 +81,18 @@ pub struct Reach {
     pub rssi_dbm: f32,
 }
 
-/// For every sensor, the gateways that hear it above sensitivity at its SF (CSR layout).
+/// Every sensor's gateways that hear it above sensitivity at its SF, sensor after sensor; a
+/// sensor's `LoraDevice::reach` says where its run is.
 #[derive(Resource, Default)]
 pub struct Coverage {
-    offsets: Vec<u32>,
     entries: Vec<Reach>,
 }
 
 impl Coverage {
-    /// The gateways that hear sensor `id`.
-    pub fn reach(&self, id: u32) -> &[Reach] {
-        let (a, b) = (
-            self.offsets[id as usize] as usize,
-            self.offsets[id as usize + 1] as usize,
-        );
-        &self.entries[a..b]
+    /// The gateways in the run `(first, count)`.
+    pub fn reach(&self, (first, count): (u32, u32)) -> &[Reach] {
+        let first = first as usize;
+        &self.entries[first..first + count as usize]
     }
 
     /// Number of sensor-gateway links.
@@ -433,14 +436,10 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         })
         .collect();
 
-    let mut coverage = Coverage {
-        offsets: Vec::with_capacity(specs.len() + 1),
-        entries: Vec::new(),
-    };
+    let mut coverage = Coverage { entries: Vec::new() };
     let mut gateway_reach = vec![0u64; gateways.len()];
     let mut layout_sensors = Vec::with_capacity(specs.len());
     let mut index = Vec::with_capacity(specs.len());
-    coverage.offsets.push(0);
     for (id, (s, (sf, heard))) in specs.iter().zip(links).enumerate() {
         let g = &scenario.groups[s.group as usize];
         let params = LoraParams {
@@ -452,22 +451,22 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
             gateway_reach[r.gateway as usize] += 1;
         }
         layout_sensors.push((s.x, s.y, if heard.is_empty() { 0 } else { sf }));
+        let reach = (coverage.entries.len() as u32, heard.len() as u32);
         coverage.entries.extend_from_slice(&heard);
-        coverage.offsets.push(coverage.entries.len() as u32);
         let e = world.spawn((
             Sensor {
                 id: id as u32,
                 group: s.group,
                 district: s.district,
+                readings: 0,
             },
             Position { x: s.x, y: s.y },
             LoraDevice {
                 sf,
                 airtime_us: airtime.min(u64::from(u32::MAX)) as u32,
-                fcnt: 0,
+                reach,
+                duty: DutyCycleTracker::new(n_bands),
             },
-            super::sense::ReportCount::default(),
-            DutyCycle(DutyCycleTracker::new(n_bands)),
         ));
         index.push(e.id());
     }

@@ -1,8 +1,8 @@
 //! The sense system: sensors whose report is due in this step take a reading, and their next
 //! report goes back into the calendar (periodic with uniform jitter, or Poisson).
 //!
-//! Reads: `Calendar`, `RunConfig`, `Sensor`. Writes: `Readings` (this step's readings in time
-//! order), `Calendar`, `Metrics` (generated counts).
+//! Reads: `Calendar`, `RunConfig`, `LoraDevice` (airtime). Writes: `Sensor` reading counts,
+//! `Readings` (this step's readings in time order), `Calendar`, `Metrics` (generated counts).
 
 use bevy_ecs::prelude::*;
 
@@ -22,17 +22,17 @@ pub struct Reading {
     pub entity: Entity,
     /// Sensor id.
     pub sensor: u32,
-    /// Per-sensor report number, the key of its random draws.
+    /// Per-sensor reading number (the LoRaWAN frame counter), the key of its random draws.
     pub seq: u32,
+    /// Sensor district.
+    pub district: u16,
+    /// Sensor group.
+    pub group: u16,
 }
 
 /// This step's readings, in (time, sensor) order.
 #[derive(Resource, Default)]
 pub struct Readings(pub Vec<Reading>);
-
-/// Per-sensor report counter for the timing stream (kept apart from the radio's frame counter).
-#[derive(Component, Default)]
-pub struct ReportCount(pub u32);
 
 /// When sensor `id` of group `g` first reports: a uniform phase within the first interval
 /// (periodic) or an exponential gap (Poisson).
@@ -66,24 +66,32 @@ pub fn sense(
     mut calendar: ResMut<Calendar<Entity>>,
     mut readings: ResMut<Readings>,
     mut metrics: ResMut<Metrics>,
-    mut sensors: Query<(&Sensor, &LoraDevice, &mut ReportCount)>,
+    mut sensors: Query<(&mut Sensor, &LoraDevice)>,
 ) {
     readings.0.clear();
     let end = clock.step_end.min(cfg.duration);
     while let Some((t, entity)) = calendar.pop_before(end) {
-        let Ok((sensor, device, mut count)) = sensors.get_mut(entity) else {
+        let Ok((mut sensor, device)) = sensors.get_mut(entity) else {
             continue;
         };
-        count.0 += 1;
+        sensor.readings += 1;
         metrics.generated(SimTime(t), sensor.district, sensor.group);
         let id = sensor.id;
         readings.0.push(Reading {
             at: t,
             entity,
             sensor: id,
-            seq: count.0,
+            seq: sensor.readings,
+            district: sensor.district,
+            group: sensor.group,
         });
-        let next = t + next_gap(&cfg, sensor.group as usize, id, count.0, u64::from(device.airtime_us));
+        let next = t + next_gap(
+            &cfg,
+            sensor.group as usize,
+            id,
+            sensor.readings,
+            u64::from(device.airtime_us),
+        );
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), entity);
         }

@@ -5,8 +5,7 @@
 //! deferred to the step they start in. Each uplink is handed to every gateway that can hear it
 //! (its reach list) and tracked until all of them have decided.
 //!
-//! Reads: `Readings`, `Coverage`, `RunConfig`, `Clock`. Writes: `LoraDevice` frame counters,
-//! `DutyCycle` trackers, `Deferred`, `Air` (per-gateway inboxes, in start order), `InFlight`,
+//! Reads: `Readings`, `Coverage`, `RunConfig`, `Clock`. Writes: `LoraDevice` duty-cycle state, `Deferred`, `Air` (per-gateway inboxes, in start order), `InFlight`,
 //! `Metrics` (sent, delayed, duty-cycle and out-of-range losses), `Trace`.
 
 use std::cmp::Reverse;
@@ -15,7 +14,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
-use super::build::{Coverage, LoraDevice, RunConfig, Sensor};
+use super::build::{Coverage, LoraDevice, RunConfig};
 use super::clock::Clock;
 use super::sense::Readings;
 use crate::metrics::report::TxRecord;
@@ -112,10 +111,6 @@ pub struct DutyCycleRules {
     pub band_duty: Vec<f64>,
 }
 
-/// A device's duty-cycle state: when each sub-band reopens.
-#[derive(Component, Clone, Debug)]
-pub struct DutyCycle(pub DutyCycleTracker);
-
 /// A transmission planned for a definite start time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Planned {
@@ -135,6 +130,8 @@ pub struct Planned {
     pub district: u16,
     /// Sensor group.
     pub group: u16,
+    /// The sensor's run in `Coverage`.
+    pub reach: (u32, u32),
 }
 
 /// Transmissions that had to wait past the step in which they were due.
@@ -192,20 +189,18 @@ pub fn transmit(
     readings: Res<Readings>,
     coverage: Res<Coverage>,
     mut out: TransmitOut,
-    mut devices: Query<(&Sensor, &mut LoraDevice, &mut DutyCycle)>,
+    mut devices: Query<&mut LoraDevice>,
 ) {
     let step_end = if clock.draining { u64::MAX } else { clock.step_end.0 };
     let mut batch: Vec<Planned> = Vec::with_capacity(readings.0.len());
     for r in &readings.0 {
-        let Ok((sensor, mut dev, mut dc)) = devices.get_mut(r.entity) else {
+        let Ok(mut dev) = devices.get_mut(r.entity) else {
             continue;
         };
-        dev.fcnt += 1;
-        let Some((channel, start, delayed)) =
-            plan_channel(&cfg, &mut dc.0, r.sensor, dev.fcnt, r.at, u64::from(dev.airtime_us))
-        else {
+        let airtime = u64::from(dev.airtime_us);
+        let Some((channel, start, delayed)) = plan_channel(&cfg, &mut dev.duty, r.sensor, r.seq, r.at, airtime) else {
             out.metrics
-                .lost(SimTime(r.at), sensor.district, sensor.group, LossCause::DutyCycle);
+                .lost(SimTime(r.at), r.district, r.group, LossCause::DutyCycle);
             continue;
         };
         if delayed {
@@ -218,8 +213,9 @@ pub fn transmit(
             airtime: dev.airtime_us,
             channel,
             sf: dev.sf,
-            district: sensor.district,
-            group: sensor.group,
+            district: r.district,
+            group: r.group,
+            reach: dev.reach,
         };
         if start < step_end {
             batch.push(p);
@@ -256,7 +252,7 @@ fn dispatch(p: &Planned, coverage: &Coverage, out: &mut TransmitOut) {
             channel: p.channel,
         });
     }
-    let reach = coverage.reach(p.sensor);
+    let reach = coverage.reach(p.reach);
     if reach.is_empty() {
         out.metrics
             .lost(SimTime(p.generated), p.district, p.group, LossCause::OutOfRange);
