@@ -38,9 +38,7 @@ fn engine(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
     g.throughput(Throughput::Elements(uplinks));
-    g.bench_function("uplinks", |b| {
-        b.iter(|| black_box(sim::run(&s, RunOptions::default()).uplinks.delivered))
-    });
+    g.bench_function("uplinks", |b| b.iter(|| black_box(sim::run(&s, RunOptions::default()).uplinks.delivered)));
     g.finish();
 }
 
@@ -52,9 +50,7 @@ fn sensor_lookup(c: &mut Criterion) {
     let mut world = World::new();
     let entities: Vec<Entity> = (0..N).map(|_| world.spawn(Counter(0)).id()).collect();
     let mut plain = vec![Counter(0); N];
-    let order: Vec<usize> = (0..N as u64)
-        .map(|i| below(draw(1, Purpose::Channel, 0, i), N as u64) as usize)
-        .collect();
+    let order: Vec<usize> = (0..N as u64).map(|i| below(draw(1, Purpose::Channel, 0, i), N as u64) as usize).collect();
     let mut g = c.benchmark_group("sensor_lookup");
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("ecs_query_get_mut", |b| {
@@ -86,10 +82,7 @@ fn calendar(c: &mut Criterion) {
         b.iter(|| {
             let mut cal: Calendar<u32> = Calendar::new(SimTime::from_secs(10));
             for id in 0..N {
-                cal.push(
-                    SimTime(below(draw(2, Purpose::ReportTiming, u64::from(id), 0), 86_400_000_000)),
-                    id,
-                );
+                cal.push(SimTime(below(draw(2, Purpose::ReportTiming, u64::from(id), 0), 86_400_000_000)), id);
             }
             let mut n = 0u64;
             for step in 0..8_640 {

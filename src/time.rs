@@ -30,11 +30,7 @@ impl SimTime {
 
     /// Fractional seconds, rounded to the nearest microsecond; negative or NaN input gives zero.
     pub fn from_secs_f64(s: f64) -> Self {
-        if s.is_nan() || s <= 0.0 {
-            SimTime(0)
-        } else {
-            SimTime((s * 1e6).round().min(u64::MAX as f64) as u64)
-        }
+        if s.is_nan() || s <= 0.0 { SimTime(0) } else { SimTime((s * 1e6).round().min(u64::MAX as f64) as u64) }
     }
 
     /// This time in seconds.
@@ -83,14 +79,8 @@ impl fmt::Display for SimTime {
 }
 
 /// Units in descending size; "m" is minutes (there is no month unit, to avoid ambiguity).
-const UNITS: &[(&str, u64)] = &[
-    ("d", 86_400_000_000),
-    ("h", 3_600_000_000),
-    ("m", 60_000_000),
-    ("s", 1_000_000),
-    ("ms", 1_000),
-    ("us", 1),
-];
+const UNITS: &[(&str, u64)] =
+    &[("d", 86_400_000_000), ("h", 3_600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1_000), ("us", 1)];
 
 /// Parses a human duration: one or more `<number><unit>` parts with units `d`, `h`, `m`, `s`,
 /// `ms`, `us`, e.g. `"90s"`, `"5m"`, `"1h30m"`, `"2.5h"`. The error says what was expected.
@@ -102,19 +92,13 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     let mut total: f64 = 0.0;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let unit_len = rest[num_len..]
             .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
             .unwrap_or(rest.len() - num_len);
         let (num, unit) = (&rest[..num_len], rest[num_len..num_len + unit_len].trim());
         let value: f64 = num.parse().map_err(|_| bad_duration(text))?;
-        let us = UNITS
-            .iter()
-            .find(|(u, _)| *u == unit)
-            .map(|(_, us)| *us)
-            .ok_or_else(|| bad_duration(text))?;
+        let us = UNITS.iter().find(|(u, _)| *u == unit).map(|(_, us)| *us).ok_or_else(|| bad_duration(text))?;
         total += value * us as f64;
         rest = rest[num_len + unit_len..].trim_start();
     }
@@ -151,10 +135,7 @@ mod tests {
     #[test]
     fn display_round_trips() {
         for s in ["0s", "90s", "1h30m", "7d", "250ms", "1d2h3m4s5ms6us"] {
-            assert_eq!(
-                parse_duration(s).map(|t| t.to_string()).as_deref(),
-                Ok(s.replace("90s", "1m30s").as_str())
-            );
+            assert_eq!(parse_duration(s).map(|t| t.to_string()).as_deref(), Ok(s.replace("90s", "1m30s").as_str()));
         }
     }
 }

@@ -22,11 +22,7 @@ pub const EXIT_INVALID: u8 = 2;
 pub const EXIT_FAILURE: u8 = 1;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "citytwin",
-    version,
-    about = "Digital twin and load tester for city IoT sensor deployments"
-)]
+#[command(name = "citytwin", version, about = "Digital twin and load tester for city IoT sensor deployments")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -86,22 +82,13 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run {
-            scenario,
-            out,
-            seed,
-            set,
-            quiet,
-            json,
-            threads,
-        } => run(&scenario, out, seed, &set, quiet, json, threads),
+        Command::Run { scenario, out, seed, set, quiet, json, threads } => {
+            run(&scenario, out, seed, &set, quiet, json, threads)
+        }
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::Cities { json } => cities(json),
         Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&scenario::load::schema()).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&scenario::load::schema()).unwrap_or_default());
             ExitCode::SUCCESS
         }
     }
@@ -130,16 +117,10 @@ fn run(
         Err(code) => return code,
     };
     let out = out.unwrap_or_else(|| {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
         PathBuf::from("output").join(stem)
     });
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-    {
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: cannot start {} worker threads: {e}", threads.unwrap_or(0));
@@ -151,13 +132,7 @@ fn run(
     let mut bar = progress::Bar::new(scenario.duration, quiet || json);
     let mut report = pool.install(|| {
         let mut cb = |p: sim::Progress| bar.update(p);
-        sim::run(
-            &scenario,
-            RunOptions {
-                progress: Some(&mut cb),
-                ..Default::default()
-            },
-        )
+        sim::run(&scenario, RunOptions { progress: Some(&mut cb), ..Default::default() })
     });
     bar.finish();
     let wall_seconds = wall.elapsed().as_secs_f64();

@@ -28,10 +28,7 @@ impl Bar {
             b.enable_steady_tick(Duration::from_millis(250));
             b
         });
-        Bar {
-            bar,
-            start: std::time::Instant::now(),
-        }
+        Bar { bar, start: std::time::Instant::now() }
     }
 
     /// Moves the bar.
@@ -65,10 +62,5 @@ pub fn rfc3339_now() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }

@@ -12,16 +12,8 @@ use crate::scenario::cities::City;
 pub fn summary(r: &Report, out: &Path) -> String {
     let mut s = String::new();
     let u = &r.uplinks;
-    let _ = writeln!(
-        s,
-        "{} ({} s simulated, seed {})",
-        r.scenario.name, r.simulated_seconds, r.seed
-    );
-    let _ = writeln!(
-        s,
-        "  sensors {:>10}   gateways {:>6}",
-        r.entities.sensors, r.entities.gateways
-    );
+    let _ = writeln!(s, "{} ({} s simulated, seed {})", r.scenario.name, r.simulated_seconds, r.seed);
+    let _ = writeln!(s, "  sensors {:>10}   gateways {:>6}", r.entities.sensors, r.entities.gateways);
     let _ = writeln!(
         s,
         "  uplinks generated {:>12}  delivered {:>12}  ratio {:.4}",
@@ -31,17 +23,9 @@ pub fn summary(r: &Report, out: &Path) -> String {
         let _ = writeln!(s, "    lost {cause:<14} {n:>12}");
     }
     let l = &r.latency_ms;
-    let _ = writeln!(
-        s,
-        "  latency ms  p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}",
-        l.p50, l.p95, l.p99, l.max
-    );
+    let _ = writeln!(s, "  latency ms  p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
     for d in &r.districts {
-        let _ = writeln!(
-            s,
-            "  district {:<20} sensors {:>8}  ratio {:.4}",
-            d.name, d.sensors, d.delivery_ratio
-        );
+        let _ = writeln!(s, "  district {:<20} sensors {:>8}  ratio {:.4}", d.name, d.sensors, d.delivery_ratio);
     }
     for c in &r.slo.checks {
         let _ = writeln!(
@@ -67,22 +51,11 @@ pub fn summary(r: &Report, out: &Path) -> String {
 pub fn plan(sc: &Scenario) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}: valid", sc.file);
-    let _ = writeln!(
-        s,
-        "  scenario  {} (seed {}, duration {})",
-        sc.name, sc.seed, sc.duration
-    );
+    let _ = writeln!(s, "  scenario  {} (seed {}, duration {})", sc.name, sc.seed, sc.duration);
     let place = sc.city.preset.map_or("explicit area".to_string(), |c| {
-        format!(
-            "{} ({}), origin {:.4}, {:.4}",
-            c.name, c.country, c.latitude, c.longitude
-        )
+        format!("{} ({}), origin {:.4}, {:.4}", c.name, c.country, c.latitude, c.longitude)
     });
-    let _ = writeln!(
-        s,
-        "  city      {place}; {:.2} km² ({:.0} m square)",
-        sc.city.area_km2, sc.city.side_m
-    );
+    let _ = writeln!(s, "  city      {place}; {:.2} km² ({:.0} m square)", sc.city.area_km2, sc.city.side_m);
     for d in &sc.city.districts {
         let _ = writeln!(s, "  district  {:<20} share {:.3}", d.name, d.share);
     }
@@ -122,10 +95,7 @@ pub fn plan(sc: &Scenario) -> String {
         l.interference,
         l.path_loss
     );
-    let _ = writeln!(
-        s,
-        "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected"
-    );
+    let _ = writeln!(s, "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected");
     s
 }
 

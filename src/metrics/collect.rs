@@ -33,13 +33,15 @@ pub struct Metrics {
     delivered: u64,
     lost: [u64; LossCause::ALL.len()],
     latency_us: Histogram<u64>,
+    /// (generated, delivered) per distance band.
+    bands: Vec<(u64, u64)>,
     /// Engine events, for the progress bar and the `run` block.
     pub events: u64,
 }
 
 impl Metrics {
     /// Collectors for a run of `duration` with buckets of `bucket`.
-    pub fn new(duration: SimTime, bucket: SimTime, districts: &[String], groups: &[String]) -> Self {
+    pub fn new(duration: SimTime, bucket: SimTime, districts: &[String], groups: &[String], bands: usize) -> Self {
         let mut scopes = vec!["city".to_string()];
         scopes.extend(districts.iter().map(|d| format!("district:{d}")));
         scopes.extend(groups.iter().map(|g| format!("group:{g}")));
@@ -57,6 +59,7 @@ impl Metrics {
             lost: [0; LossCause::ALL.len()],
             // Three significant digits from 1 µs up; resizes itself for longer latencies.
             latency_us: Histogram::new(3).expect("3 significant digits is within hdrhistogram's 0..=5"),
+            bands: vec![(0, 0); bands.max(1)],
             events: 0,
         }
     }
@@ -65,16 +68,13 @@ impl Metrics {
         let n = self.scopes.len();
         let buckets = self.cells.len() / n;
         let b = ((t.0 / self.bucket_us) as usize).min(buckets - 1) * n;
-        [
-            b,
-            b + self.district_base + district as usize,
-            b + self.group_base + group as usize,
-        ]
+        [b, b + self.district_base + district as usize, b + self.group_base + group as usize]
     }
 
     /// A sensor produced a reading at `t`.
-    pub fn generated(&mut self, t: SimTime, district: u16, group: u16) {
+    pub fn generated(&mut self, t: SimTime, district: u16, group: u16, band: u8) {
         self.generated += 1;
+        self.band(band).0 += 1;
         self.events += 1;
         for i in self.cells_for(t, district, group) {
             self.cells[i].generated += 1;
@@ -97,8 +97,9 @@ impl Metrics {
     }
 
     /// A reading generated at `t` reached the network server `latency` after it was taken.
-    pub fn delivered(&mut self, t: SimTime, district: u16, group: u16, latency: SimTime) {
+    pub fn delivered(&mut self, t: SimTime, district: u16, group: u16, band: u8, latency: SimTime) {
         self.delivered += 1;
+        self.band(band).1 += 1;
         self.events += 1;
         let _ = self.latency_us.record(latency.0.max(1));
         for i in self.cells_for(t, district, group) {
@@ -107,12 +108,22 @@ impl Metrics {
     }
 
     /// A reading generated at `t` was lost for `cause`.
-    pub fn lost(&mut self, t: SimTime, district: u16, group: u16, cause: LossCause) {
+    pub fn lost(&mut self, t: SimTime, district: u16, group: u16, _band: u8, cause: LossCause) {
         self.lost[cause as usize] += 1;
         self.events += 1;
         for i in self.cells_for(t, district, group) {
             self.cells[i].lost[cause as usize] += 1;
         }
+    }
+
+    fn band(&mut self, band: u8) -> &mut (u64, u64) {
+        let last = self.bands.len() - 1;
+        &mut self.bands[usize::from(band).min(last)]
+    }
+
+    /// (generated, delivered) per distance band.
+    pub fn band_counts(&self) -> &[(u64, u64)] {
+        &self.bands
     }
 
     /// Counted engine events (for progress).
@@ -127,10 +138,7 @@ impl Metrics {
             sent: self.sent,
             delivered: self.delivered,
             delivery_ratio: ratio(self.delivered, self.generated),
-            lost: LossCause::ALL
-                .iter()
-                .map(|c| (c.name(), self.lost[*c as usize]))
-                .collect::<BTreeMap<_, _>>(),
+            lost: LossCause::ALL.iter().map(|c| (c.name(), self.lost[*c as usize])).collect::<BTreeMap<_, _>>(),
         }
     }
 
@@ -187,14 +195,7 @@ impl Metrics {
             let time_s = b as f64 * bucket_s;
             for (s, cell) in cells.iter().enumerate() {
                 let scope = &self.scopes[s];
-                let mut push = |metric, value| {
-                    rows.push(Sample {
-                        time_s,
-                        metric,
-                        scope: scope.clone(),
-                        value,
-                    })
-                };
+                let mut push = |metric, value| rows.push(Sample { time_s, metric, scope: scope.clone(), value });
                 push("generated", cell.generated as f64);
                 push("delivered", cell.delivered as f64);
                 if cell.generated > 0 {

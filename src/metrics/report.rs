@@ -24,12 +24,8 @@ pub enum LossCause {
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 4] = [
-        LossCause::OutOfRange,
-        LossCause::Collision,
-        LossCause::GatewayBusy,
-        LossCause::DutyCycle,
-    ];
+    pub const ALL: [LossCause; 4] =
+        [LossCause::OutOfRange, LossCause::Collision, LossCause::GatewayBusy, LossCause::DutyCycle];
 
     /// The name used in summary.json and timeseries.csv.
     pub fn name(self) -> &'static str {
@@ -178,8 +174,27 @@ pub struct RadioReport {
     pub sensors_out_of_range: u64,
     /// Mean number of gateways that hear a sensor.
     pub mean_gateways_in_reach: f64,
+    /// Delivery by distance to the nearest gateway.
+    pub distance_bands: Vec<DistanceBand>,
     /// Per-gateway load.
     pub gateways: Vec<GatewayReport>,
+}
+
+/// Results for sensors at one range of distances from their nearest gateway.
+#[derive(Clone, Debug, Serialize)]
+pub struct DistanceBand {
+    /// Lower edge, metres.
+    pub from_m: f64,
+    /// Upper edge, metres (None for the last, open band).
+    pub to_m: Option<f64>,
+    /// Sensors in the band.
+    pub sensors: u64,
+    /// Readings generated.
+    pub generated: u64,
+    /// Delivered.
+    pub delivered: u64,
+    /// delivered / generated.
+    pub delivery_ratio: f64,
 }
 
 /// Sensors assigned one spreading factor.

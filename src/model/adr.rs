@@ -168,9 +168,7 @@ impl AdrState {
     /// The most recent `n` SNRs, newest first (fewer if fewer are held).
     fn recent(&self, n: usize) -> impl Iterator<Item = f64> + '_ {
         let newest = usize::from(self.next) + ADR_MAX_HISTORY - 1;
-        (0..n.min(self.len()))
-            .filter_map(move |i| self.snrs.get((newest - i) % ADR_MAX_HISTORY))
-            .map(|&s| f64::from(s))
+        (0..n.min(self.len())).filter_map(move |i| self.snrs.get((newest - i) % ADR_MAX_HISTORY)).map(|&s| f64::from(s))
     }
 
     /// The last `n` SNRs reduced by `combine`; `None` until `n` are held.
@@ -267,55 +265,34 @@ mod tests {
             decide(&p, &filled(&[-6.0; 4]), SpreadingFactor::SF12, 14.0).map(|d| d.0),
             Some(SpreadingFactor::SF11)
         );
-        assert_eq!(
-            decide(&p, &filled(&[-7.5; 4]), SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF12, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[-7.5; 4]), SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF12, 14.0)));
     }
 
     #[test]
     fn strong_link_goes_to_sf7_and_lowers_power() {
         let p = AdrParams::ns3();
         // Oracle: floor((10 + 20 - 10) / 3) = 6: five steps SF12 -> SF7, one step 14 -> 12 dBm.
-        assert_eq!(
-            decide(&p, &filled(&[10.0; 4]), SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF7, 12.0))
-        );
+        assert_eq!(decide(&p, &filled(&[10.0; 4]), SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF7, 12.0)));
         // Oracle: floor((40 + 20 - 10) / 3) = 16: five to SF7, six take 14 -> 2 dBm, five left unused.
-        assert_eq!(
-            decide(&p, &filled(&[40.0; 4]), SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF7, 2.0))
-        );
+        assert_eq!(decide(&p, &filled(&[40.0; 4]), SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF7, 2.0)));
     }
 
     #[test]
     fn weak_link_keeps_sf_and_raises_power_to_max() {
         let p = AdrParams::ns3();
         // Oracle: floor((-19 + 20 - 10) / 3) = -3: SF is never raised, power 10 -> 12 -> 14 (max).
-        assert_eq!(
-            decide(&p, &filled(&[-19.0; 4]), SpreadingFactor::SF12, 10.0),
-            Some((SpreadingFactor::SF12, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[-19.0; 4]), SpreadingFactor::SF12, 10.0), Some((SpreadingFactor::SF12, 14.0)));
         // Oracle: already at max, nothing left to raise.
-        assert_eq!(
-            decide(&p, &filled(&[-19.0; 4]), SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF12, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[-19.0; 4]), SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF12, 14.0)));
     }
 
     #[test]
     fn marginal_link_gets_intermediate_sf() {
         let p = AdrParams::ns3();
         // Oracle: floor((0 + 20 - 10) / 3) = 3: SF12 -> SF9, power untouched.
-        assert_eq!(
-            decide(&p, &filled(&[0.0; 4]), SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF9, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[0.0; 4]), SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF9, 14.0)));
         // Oracle: at SF10 (needs -15) SNR -1: floor((-1 + 15 - 10) / 3) = 1 -> SF9.
-        assert_eq!(
-            decide(&p, &filled(&[-1.0; 4]), SpreadingFactor::SF10, 14.0),
-            Some((SpreadingFactor::SF9, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[-1.0; 4]), SpreadingFactor::SF10, 14.0), Some((SpreadingFactor::SF9, 14.0)));
     }
 
     #[test]
@@ -346,10 +323,7 @@ mod tests {
             s.push(0.0);
         }
         // Oracle: the four newest SNRs are 0 dB, so the same as the marginal case: SF9.
-        assert_eq!(
-            decide(&p, &s, SpreadingFactor::SF12, 14.0).map(|d| d.0),
-            Some(SpreadingFactor::SF9)
-        );
+        assert_eq!(decide(&p, &s, SpreadingFactor::SF12, 14.0).map(|d| d.0), Some(SpreadingFactor::SF9));
         // Oracle: the ring never holds more than ADR_MAX_HISTORY.
         assert_eq!(s.len(), ADR_MAX_HISTORY);
     }
@@ -358,49 +332,25 @@ mod tests {
     fn combining_methods() {
         let s = filled(&[-10.0, -10.0, -10.0, 2.0]);
         let avg = AdrParams::ns3();
-        let max = AdrParams {
-            combine: SnrCombine::Maximum,
-            ..avg
-        };
-        let min = AdrParams {
-            combine: SnrCombine::Minimum,
-            ..avg
-        };
+        let max = AdrParams { combine: SnrCombine::Maximum, ..avg };
+        let min = AdrParams { combine: SnrCombine::Minimum, ..avg };
         // Oracle: mean -7 -> floor((-7 + 20 - 10) / 3) = 1 -> SF11.
-        assert_eq!(
-            decide(&avg, &s, SpreadingFactor::SF12, 14.0).map(|d| d.0),
-            Some(SpreadingFactor::SF11)
-        );
+        assert_eq!(decide(&avg, &s, SpreadingFactor::SF12, 14.0).map(|d| d.0), Some(SpreadingFactor::SF11));
         // Oracle: max 2 -> floor((2 + 20 - 10) / 3) = 4 -> SF8.
-        assert_eq!(
-            decide(&max, &s, SpreadingFactor::SF12, 14.0).map(|d| d.0),
-            Some(SpreadingFactor::SF8)
-        );
+        assert_eq!(decide(&max, &s, SpreadingFactor::SF12, 14.0).map(|d| d.0), Some(SpreadingFactor::SF8));
         // Oracle: min -10 -> floor(0) = 0 -> unchanged.
-        assert_eq!(
-            decide(&min, &s, SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF12, 14.0))
-        );
+        assert_eq!(decide(&min, &s, SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF12, 14.0)));
     }
 
     #[test]
     fn flora_rounds_and_clamps() {
         let p = AdrParams::flora();
         // Oracle: round((-0.5 + 20 - 15) / 3) = round(1.5) = 2 -> SF10 (floor would give SF11).
-        assert_eq!(
-            decide(&p, &filled(&[-0.5; 20]), SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF10, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[-0.5; 20]), SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF10, 14.0)));
         // Oracle: round((40 + 20 - 15) / 3) = 15: five to SF7, then 13 -> 10 -> 7 -> 4 -> 1, clamped to 2.
-        assert_eq!(
-            decide(&p, &filled(&[40.0; 20]), SpreadingFactor::SF12, 13.0),
-            Some((SpreadingFactor::SF7, 2.0))
-        );
+        assert_eq!(decide(&p, &filled(&[40.0; 20]), SpreadingFactor::SF12, 13.0), Some((SpreadingFactor::SF7, 2.0)));
         // Oracle: round((-30 + 20 - 15) / 3) = -8: 2 -> 5 -> 8 -> 11 -> 14 (max).
-        assert_eq!(
-            decide(&p, &filled(&[-30.0; 20]), SpreadingFactor::SF12, 2.0),
-            Some((SpreadingFactor::SF12, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[-30.0; 20]), SpreadingFactor::SF12, 2.0), Some((SpreadingFactor::SF12, 14.0)));
     }
 
     #[test]
@@ -408,24 +358,15 @@ mod tests {
         let p = AdrParams::ns3();
         let s = filled(&[1e300; 4]);
         // Oracle: a huge finite SNR (clamped into f32 range) saturates the steps: SF7, minimum power.
-        assert_eq!(
-            decide(&p, &s, SpreadingFactor::SF12, 14.0),
-            Some((SpreadingFactor::SF7, 2.0))
-        );
+        assert_eq!(decide(&p, &s, SpreadingFactor::SF12, 14.0), Some((SpreadingFactor::SF7, 2.0)));
         let s = filled(&[-1e300, f64::INFINITY, -1e300, -1e300, -1e300]);
         // Oracle: infinity is ignored on push; a hugely negative SNR raises power to the maximum.
-        assert_eq!(
-            decide(&p, &s, SpreadingFactor::SF12, 2.0),
-            Some((SpreadingFactor::SF12, 14.0))
-        );
+        assert_eq!(decide(&p, &s, SpreadingFactor::SF12, 2.0), Some((SpreadingFactor::SF12, 14.0)));
         // Oracle: documented, invalid params or power give None.
         for bad in [
             AdrParams { tx_step_db: 0.0, ..p },
             AdrParams { min_tx_dbm: 20.0, ..p },
-            AdrParams {
-                margin_db: f64::NAN,
-                ..p
-            },
+            AdrParams { margin_db: f64::NAN, ..p },
         ] {
             assert!(!bad.is_valid());
             assert_eq!(decide(&bad, &filled(&[0.0; 4]), SpreadingFactor::SF12, 14.0), None);
@@ -433,19 +374,9 @@ mod tests {
         assert_eq!(decide(&p, &filled(&[0.0; 4]), SpreadingFactor::SF12, f64::NAN), None);
         // Oracle: documented clamp of history to 1..=20.
         assert_eq!(AdrParams { history: 0, ..p }.history_len(), 1);
-        assert_eq!(
-            AdrParams {
-                history: usize::MAX,
-                ..p
-            }
-            .history_len(),
-            ADR_MAX_HISTORY
-        );
+        assert_eq!(AdrParams { history: usize::MAX, ..p }.history_len(), ADR_MAX_HISTORY);
         // Oracle: out-of-range input power is clamped into [min, max].
-        assert_eq!(
-            decide(&p, &filled(&[-7.5; 4]), SpreadingFactor::SF12, 20.0),
-            Some((SpreadingFactor::SF12, 14.0))
-        );
+        assert_eq!(decide(&p, &filled(&[-7.5; 4]), SpreadingFactor::SF12, 20.0), Some((SpreadingFactor::SF12, 14.0)));
     }
 
     #[test]

@@ -32,42 +32,12 @@ pub struct SubBand {
 /// The gaps (868.6-868.7, 869.2-869.4, 869.65-869.7 MHz) are not usable by LoRaWAN devices and map to
 /// no sub-band.
 pub const EU868_SUB_BANDS: [SubBand; 6] = [
-    SubBand {
-        name: "g (863-865)",
-        low_mhz: 863.0,
-        high_mhz: 865.0,
-        duty_cycle: 0.001,
-    },
-    SubBand {
-        name: "g (865-868)",
-        low_mhz: 865.0,
-        high_mhz: 868.0,
-        duty_cycle: 0.01,
-    },
-    SubBand {
-        name: "g1",
-        low_mhz: 868.0,
-        high_mhz: 868.6,
-        duty_cycle: 0.01,
-    },
-    SubBand {
-        name: "g2",
-        low_mhz: 868.7,
-        high_mhz: 869.2,
-        duty_cycle: 0.001,
-    },
-    SubBand {
-        name: "g3",
-        low_mhz: 869.4,
-        high_mhz: 869.65,
-        duty_cycle: 0.1,
-    },
-    SubBand {
-        name: "g4",
-        low_mhz: 869.7,
-        high_mhz: 870.0,
-        duty_cycle: 0.01,
-    },
+    SubBand { name: "g (863-865)", low_mhz: 863.0, high_mhz: 865.0, duty_cycle: 0.001 },
+    SubBand { name: "g (865-868)", low_mhz: 865.0, high_mhz: 868.0, duty_cycle: 0.01 },
+    SubBand { name: "g1", low_mhz: 868.0, high_mhz: 868.6, duty_cycle: 0.01 },
+    SubBand { name: "g2", low_mhz: 868.7, high_mhz: 869.2, duty_cycle: 0.001 },
+    SubBand { name: "g3", low_mhz: 869.4, high_mhz: 869.65, duty_cycle: 0.1 },
+    SubBand { name: "g4", low_mhz: 869.7, high_mhz: 870.0, duty_cycle: 0.01 },
 ];
 
 /// LoRaWAN regional channel plan.
@@ -116,9 +86,7 @@ pub fn uplink_channels_mhz(plan: Plan, n: u8) -> Vec<f64> {
 /// Index into [`EU868_SUB_BANDS`] of the sub-band containing `freq_mhz` (lower edge inclusive, upper
 /// edge exclusive); `None` outside every sub-band, in the gaps between them, and for NaN.
 pub fn sub_band_of(freq_mhz: f64) -> Option<usize> {
-    EU868_SUB_BANDS
-        .iter()
-        .position(|b| b.low_mhz <= freq_mhz && freq_mhz < b.high_mhz)
+    EU868_SUB_BANDS.iter().position(|b| b.low_mhz <= freq_mhz && freq_mhz < b.high_mhz)
 }
 
 /// Distinct [`EU868_SUB_BANDS`] indices used by the first `n` uplink channels of `plan`, in order of
@@ -157,11 +125,7 @@ pub fn off_time_us(airtime_us: u64, duty_cycle: f64) -> u64 {
     let t = airtime_us as f64;
     let off = t / duty_cycle - t;
     let nearest = off.round();
-    let off = if (off - nearest).abs() <= SNAP_RELATIVE * nearest.max(1.0) {
-        nearest
-    } else {
-        off.ceil()
-    };
+    let off = if (off - nearest).abs() <= SNAP_RELATIVE * nearest.max(1.0) { nearest } else { off.ceil() };
     // `as` saturates, so an off time beyond u64 (tiny duty cycles) becomes "never".
     off as u64
 }
@@ -198,10 +162,7 @@ impl DutyCycleTracker {
     pub fn new(n_sub_bands: usize) -> Self {
         let n = n_sub_bands.min(MAX_SUB_BANDS);
         let slots = match u8::try_from(n) {
-            Ok(len) if n <= INLINE_SUB_BANDS => Slots::Inline {
-                open_at: [0; INLINE_SUB_BANDS],
-                len,
-            },
+            Ok(len) if n <= INLINE_SUB_BANDS => Slots::Inline { open_at: [0; INLINE_SUB_BANDS], len },
             _ => Slots::Heap(vec![0; n].into_boxed_slice()),
         };
         Self { slots }
@@ -244,9 +205,7 @@ impl DutyCycleTracker {
     /// (saturating). The open time never moves earlier, so recording an older transmission late cannot
     /// reopen a band. Indices the tracker does not cover are ignored.
     pub fn record(&mut self, sub_band: usize, start_us: u64, airtime_us: u64, duty_cycle: f64) {
-        let reopen = start_us
-            .saturating_add(airtime_us)
-            .saturating_add(off_time_us(airtime_us, duty_cycle));
+        let reopen = start_us.saturating_add(airtime_us).saturating_add(off_time_us(airtime_us, duty_cycle));
         if let Some(slot) = self.open_times_mut().get_mut(sub_band) {
             *slot = (*slot).max(reopen);
         }
@@ -256,10 +215,7 @@ impl DutyCycleTracker {
     /// Indices the tracker does not cover are skipped; `None` if nothing remains.
     pub fn earliest(&self, candidates: &[usize]) -> Option<(usize, u64)> {
         let times = self.open_times();
-        candidates
-            .iter()
-            .filter_map(|&band| times.get(band).map(|&t| (band, t)))
-            .min_by_key(|&(band, t)| (t, band))
+        candidates.iter().filter_map(|&band| times.get(band).map(|&t| (band, t))).min_by_key(|&(band, t)| (t, band))
     }
 }
 
@@ -286,10 +242,7 @@ mod tests {
 
     impl Lcg {
         fn next(&mut self, bound: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (self.0 >> 33) % bound.max(1)
         }
     }
@@ -339,25 +292,16 @@ mod tests {
     #[test]
     fn channel_plans_have_documented_frequencies() {
         // Oracle: TTN EU868 8-channel plan, default channels first.
-        assert_eq!(
-            uplink_channels_mhz(Plan::Eu868, 8),
-            [868.1, 868.3, 868.5, 867.1, 867.3, 867.5, 867.7, 867.9]
-        );
+        assert_eq!(uplink_channels_mhz(Plan::Eu868, 8), [868.1, 868.3, 868.5, 867.1, 867.3, 867.5, 867.7, 867.9]);
         // Oracle: documented truncation and cycling.
         assert_eq!(uplink_channels_mhz(Plan::Eu868, 3), [868.1, 868.3, 868.5]);
         assert_eq!(uplink_channels_mhz(Plan::Eu868, 10)[8..], [868.1, 868.3]);
         assert!(uplink_channels_mhz(Plan::Eu868, 0).is_empty());
         // Oracle: US915 sub-band 2 is channels 8..=15, 903.9 + 0.2 * k MHz.
-        assert_eq!(
-            uplink_channels_mhz(Plan::Us915, 8),
-            [903.9, 904.1, 904.3, 904.5, 904.7, 904.9, 905.1, 905.3]
-        );
+        assert_eq!(uplink_channels_mhz(Plan::Us915, 8), [903.9, 904.1, 904.3, 904.5, 904.7, 904.9, 905.1, 905.3]);
         let us = uplink_channels_mhz(Plan::Us915, 255);
         // Oracle: documented order, channel 16 (905.5), channel 63 (914.9), then channel 0 (902.3).
-        assert_eq!(
-            (us[8], us[55], us[56], us[63], us[64]),
-            (905.5, 914.9, 902.3, 903.7, 903.9)
-        );
+        assert_eq!((us[8], us[55], us[56], us[63], us[64]), (905.5, 914.9, 902.3, 903.7, 903.9));
         // Oracle: plan sub-bands, 868.0-868.6 (index 2) first, then 865-868 (index 1); none in US915.
         assert_eq!(plan_sub_bands(Plan::Eu868, 8), [2, 1]);
         assert_eq!(plan_sub_bands(Plan::Eu868, 3), [2]);
@@ -368,11 +312,7 @@ mod tests {
     fn every_eu868_channel_is_in_a_one_percent_sub_band() {
         for f in uplink_channels_mhz(Plan::Eu868, 8) {
             // Oracle: LoRaWAN EU868 default and TTN channels all sit in 1 % sub-bands.
-            assert_eq!(
-                sub_band_of(f).map(|b| EU868_SUB_BANDS[b].duty_cycle),
-                Some(0.01),
-                "{f} MHz"
-            );
+            assert_eq!(sub_band_of(f).map(|b| EU868_SUB_BANDS[b].duty_cycle), Some(0.01), "{f} MHz");
         }
     }
 
@@ -422,10 +362,7 @@ mod tests {
 
     /// Airtimes of a 20-byte uplink at SF7..=SF12, 125 kHz.
     fn airtimes_us() -> Vec<u64> {
-        SpreadingFactor::ALL
-            .iter()
-            .map(|&sf| LoraParams::uplink(sf, Bandwidth::Khz125).time_on_air_us(20))
-            .collect()
+        SpreadingFactor::ALL.iter().map(|&sf| LoraParams::uplink(sf, Bandwidth::Khz125).time_on_air_us(20)).collect()
     }
 
     /// A device that, after each start, wants to send again within `max_gap_us` and sends the moment the
@@ -479,10 +416,7 @@ mod tests {
             let limit = EU868_SUB_BANDS[band].duty_cycle * HOUR_US as f64;
             let busiest = busiest_hour_us(tx) as f64;
             // Oracle: starts are >= T/dc apart, so any hour holds at most dc * 1 h plus one airtime.
-            assert!(
-                busiest <= limit + max_airtime,
-                "band {band}: {busiest} us on air in one hour"
-            );
+            assert!(busiest <= limit + max_airtime, "band {band}: {busiest} us on air in one hour");
         }
         // Oracle: the schedule exercised the 0.1 %, 1 % and 10 % sub-bands.
         assert!(sent[3].len() > 1 && sent[2].len() > 1 && sent[4].len() > 50);
@@ -498,10 +432,7 @@ mod tests {
             let busiest = busiest_hour_us(&sent[band]) as f64;
             // Oracle: back-to-back starts exactly T/dc apart (+1 us rounding each) fill an hour to
             // within one airtime of dc * 1 h, and never above it plus one airtime.
-            assert!(
-                busiest >= limit - max_airtime - 1_000.0,
-                "band {band}: only {busiest} us"
-            );
+            assert!(busiest >= limit - max_airtime - 1_000.0, "band {band}: only {busiest} us");
             assert!(busiest <= limit + max_airtime, "band {band}: {busiest} us");
         }
     }

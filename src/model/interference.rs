@@ -44,11 +44,7 @@ pub enum Rule {
 pub fn resolve(rule: Rule, older: &Signal, newer: &Signal) -> (bool, bool) {
     match rule {
         Rule::Aloha => (true, true),
-        Rule::Capture {
-            threshold_db,
-            lock_symbols,
-            preamble_symbols,
-        } => {
+        Rule::Capture { threshold_db, lock_symbols, preamble_symbols } => {
             let clear = f64::from(preamble_symbols.saturating_sub(lock_symbols));
             let critical = newer.start_us as f64 + clear * newer.symbol_us;
             if (older.end_us as f64) <= critical {
@@ -104,19 +100,10 @@ pub fn survives_sir(sf: usize, signal_energy: f64, interference: &[f64; 6], skip
 mod tests {
     use super::*;
 
-    const CAPTURE: Rule = Rule::Capture {
-        threshold_db: 6.0,
-        lock_symbols: 5,
-        preamble_symbols: 8,
-    };
+    const CAPTURE: Rule = Rule::Capture { threshold_db: 6.0, lock_symbols: 5, preamble_symbols: 8 };
     // SF7 at 125 kHz: Tsym = 2^7 / 125 kHz = 1024 µs.
     fn sig(start: u64, end: u64, rssi: f32) -> Signal {
-        Signal {
-            start_us: start,
-            end_us: end,
-            rssi_dbm: rssi,
-            symbol_us: 1024.0,
-        }
+        Signal { start_us: start, end_us: end, rssi_dbm: rssi, symbol_us: 1024.0 }
     }
 
     #[test]
@@ -145,38 +132,20 @@ mod tests {
 
     #[test]
     fn aloha_destroys_both() {
-        assert_eq!(
-            resolve(Rule::Aloha, &sig(0, 1000, -100.0), &sig(999, 2000, -60.0)),
-            (true, true)
-        );
+        assert_eq!(resolve(Rule::Aloha, &sig(0, 1000, -100.0), &sig(999, 2000, -60.0)), (true, true));
     }
 
     #[test]
     fn capture_follows_lorasim() {
         // Equal power, full overlap: |0 dB| < 6 dB, both lost.
-        assert_eq!(
-            resolve(CAPTURE, &sig(0, 50_000, -100.0), &sig(10_000, 60_000, -100.0)),
-            (true, true)
-        );
+        assert_eq!(resolve(CAPTURE, &sig(0, 50_000, -100.0), &sig(10_000, 60_000, -100.0)), (true, true));
         // Newer 10 dB stronger: older (weaker) lost, newer survives.
-        assert_eq!(
-            resolve(CAPTURE, &sig(0, 50_000, -110.0), &sig(10_000, 60_000, -100.0)),
-            (true, false)
-        );
+        assert_eq!(resolve(CAPTURE, &sig(0, 50_000, -110.0), &sig(10_000, 60_000, -100.0)), (true, false));
         // Older 6 dB stronger (exactly the threshold): newer lost.
-        assert_eq!(
-            resolve(CAPTURE, &sig(0, 50_000, -100.0), &sig(10_000, 60_000, -106.0)),
-            (false, true)
-        );
+        assert_eq!(resolve(CAPTURE, &sig(0, 50_000, -100.0), &sig(10_000, 60_000, -106.0)), (false, true));
         // Older ends within the first 8-5 = 3 preamble symbols (3072 µs) of the newer: no harm.
-        assert_eq!(
-            resolve(CAPTURE, &sig(0, 13_000, -100.0), &sig(10_000, 60_000, -100.0)),
-            (false, false)
-        );
+        assert_eq!(resolve(CAPTURE, &sig(0, 13_000, -100.0), &sig(10_000, 60_000, -100.0)), (false, false));
         // ... but ending just after the critical point collides.
-        assert_eq!(
-            resolve(CAPTURE, &sig(0, 13_100, -100.0), &sig(10_000, 60_000, -100.0)),
-            (true, true)
-        );
+        assert_eq!(resolve(CAPTURE, &sig(0, 13_100, -100.0), &sig(10_000, 60_000, -100.0)), (true, true));
     }
 }

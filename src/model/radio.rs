@@ -68,11 +68,7 @@ impl SpreadingFactor {
 
     /// Builds a spreading factor from its index 0..=5 (0 = SF7).
     pub const fn from_index(index: usize) -> Option<Self> {
-        if index < Self::ALL.len() {
-            Some(Self::ALL[index])
-        } else {
-            None
-        }
+        if index < Self::ALL.len() { Some(Self::ALL[index]) } else { None }
     }
 
     /// Numeric spreading factor, 7..=12.
@@ -269,11 +265,7 @@ impl LoraParams {
         let denominator = 4 * (sf - 2 * de);
         // ceil(num / den) for den > 0; non-positive numerators are clamped
         // to zero by the max(.., 0) of the formula anyway.
-        let blocks = if numerator > 0 {
-            (numerator + denominator - 1) / denominator
-        } else {
-            0
-        };
+        let blocks = if numerator > 0 { (numerator + denominator - 1) / denominator } else { 0 };
         let symbols = 8 + blocks * (cr + 4);
         // At most about 2.1e5 for a 65535-byte payload, far below u32::MAX.
         u32::try_from(symbols).unwrap_or(u32::MAX)
@@ -421,11 +413,7 @@ impl PathLossModel {
     /// LoRaSim/FLoRa urban log-distance model: `PL(40 m) = 127.41 dB`,
     /// exponent 2.08.
     pub const fn lorasim_urban() -> Self {
-        Self::LogDistance {
-            pl_d0_db: 127.41,
-            d0_m: 40.0,
-            exponent: 2.08,
-        }
+        Self::LogDistance { pl_d0_db: 127.41, d0_m: 40.0, exponent: 2.08 }
     }
 
     /// Whether the parameters describe a usable model (finite values,
@@ -433,11 +421,9 @@ impl PathLossModel {
     /// variants are always valid.
     pub fn is_valid(&self) -> bool {
         match *self {
-            Self::LogDistance {
-                pl_d0_db,
-                d0_m,
-                exponent,
-            } => pl_d0_db.is_finite() && d0_m.is_finite() && d0_m > 0.0 && exponent.is_finite() && exponent > 0.0,
+            Self::LogDistance { pl_d0_db, d0_m, exponent } => {
+                pl_d0_db.is_finite() && d0_m.is_finite() && d0_m > 0.0 && exponent.is_finite() && exponent > 0.0
+            }
             Self::Oulu | Self::OkumuraHata => true,
         }
     }
@@ -445,11 +431,7 @@ impl PathLossModel {
     /// Reference loss, reference distance (m) and slope in dB per decade.
     fn parameters(&self) -> (f64, f64, f64) {
         match *self {
-            Self::LogDistance {
-                pl_d0_db,
-                d0_m,
-                exponent,
-            } => (pl_d0_db, d0_m, 10.0 * exponent),
+            Self::LogDistance { pl_d0_db, d0_m, exponent } => (pl_d0_db, d0_m, 10.0 * exponent),
             Self::Oulu => (OULU_PL_1KM_DB, 1000.0, 10.0 * OULU_EXPONENT),
             Self::OkumuraHata => (HATA_PL_1KM_DB, 1000.0, HATA_SLOPE_DB_PER_DECADE),
         }
@@ -490,9 +472,7 @@ pub fn lowest_sf_for_link(
     bw: Bandwidth,
     margin_db: f64,
 ) -> Option<SpreadingFactor> {
-    SpreadingFactor::ALL
-        .into_iter()
-        .find(|&sf| table.sensitivity_dbm(sf, bw) + margin_db <= rx_power_dbm)
+    SpreadingFactor::ALL.into_iter().find(|&sf| table.sensitivity_dbm(sf, bw) + margin_db <= rx_power_dbm)
 }
 
 /// Pure-ALOHA offered load `G = n * airtime_s / mean_interval_s` for `n`
@@ -537,10 +517,7 @@ mod tests {
         assert!((toa_ms(&sf12_125, 20) - 1318.912).abs() < MS_TOL);
         assert_eq!(sf12_125.time_on_air_us(20), 1_318_912);
 
-        let sf12_125_cr48 = LoraParams {
-            cr: CodingRate::CR_4_8,
-            ..sf12_125
-        };
+        let sf12_125_cr48 = LoraParams { cr: CodingRate::CR_4_8, ..sf12_125 };
         // Oracle: REFERENCE.md, SF12/125k/CR4-8, PL=20 -> 1712.128 ms.
         assert!((toa_ms(&sf12_125_cr48, 20) - 1712.128).abs() < MS_TOL);
         assert_eq!(sf12_125_cr48.time_on_air_us(20), 1_712_128);
@@ -571,11 +548,7 @@ mod tests {
         assert_eq!(LoraParams::uplink(sf(7), Bandwidth::Khz125).payload_symbols(20), 43);
         // Oracle: the max(.., 0) clamp leaves only the 8 fixed symbols for
         // an empty implicit-header, CRC-off frame at SF12.
-        let p = LoraParams {
-            explicit_header: false,
-            crc: false,
-            ..LoraParams::uplink(sf(12), Bandwidth::Khz125)
-        };
+        let p = LoraParams { explicit_header: false, crc: false, ..LoraParams::uplink(sf(12), Bandwidth::Khz125) };
         assert_eq!(p.payload_symbols(0), 8);
     }
 
@@ -588,10 +561,8 @@ mod tests {
         // Oracle: Tsym(SF12/250k) = 16.384 ms -> DE on.
         assert!(LoraParams::uplink(sf(12), Bandwidth::Khz250).low_data_rate_enabled());
         // Oracle: forced settings override the symbol-time rule.
-        let forced_off = LoraParams {
-            low_data_rate: LowDataRate::Off,
-            ..LoraParams::uplink(sf(12), Bandwidth::Khz125)
-        };
+        let forced_off =
+            LoraParams { low_data_rate: LowDataRate::Off, ..LoraParams::uplink(sf(12), Bandwidth::Khz125) };
         assert!(!forced_off.low_data_rate_enabled());
     }
 
@@ -669,11 +640,7 @@ mod tests {
 
     #[test]
     fn max_range_inverts_path_loss() {
-        let models = [
-            PathLossModel::lorasim_urban(),
-            PathLossModel::Oulu,
-            PathLossModel::OkumuraHata,
-        ];
+        let models = [PathLossModel::lorasim_urban(), PathLossModel::Oulu, PathLossModel::OkumuraHata];
         for model in models {
             for d in [1.0, 40.0, 250.0, 1000.0, 5432.1, 20_000.0] {
                 let pl = model.path_loss_db(d);
@@ -686,11 +653,7 @@ mod tests {
 
     #[test]
     fn invalid_log_distance_does_not_panic() {
-        let bad = PathLossModel::LogDistance {
-            pl_d0_db: 100.0,
-            d0_m: 0.0,
-            exponent: 0.0,
-        };
+        let bad = PathLossModel::LogDistance { pl_d0_db: 100.0, d0_m: 0.0, exponent: 0.0 };
         // Oracle: documented behaviour, invalid models are flagged and only
         // produce non-finite numbers, never a panic.
         assert!(!bad.is_valid());

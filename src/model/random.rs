@@ -19,6 +19,8 @@ pub enum Purpose {
     Channel = 4,
     /// Static log-normal shadowing of a sensor-gateway link.
     Shadowing = 5,
+    /// Building penetration loss of an indoor sensor.
+    BuildingLoss = 6,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche of one 64-bit word.

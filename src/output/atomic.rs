@@ -45,10 +45,7 @@ where
 fn split(dir: &Path) -> Result<(PathBuf, &OsStr), OutputError> {
     let name = dir.file_name().ok_or_else(|| OutputError::Io {
         path: dir.display().to_string(),
-        source: io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "results folder path must end in a directory name",
-        ),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "results folder path must end in a directory name"),
     })?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -60,10 +60,7 @@ pub(crate) fn ensure_fonts() -> Result<(), String> {
 
 /// Renders `chart` to `<dir>/<NAME>.svg` and `<dir>/<NAME>.png`.
 fn render<C: Chart>(chart: &C, dir: &Path) -> Result<(), OutputError> {
-    let chart_err = |message: String| OutputError::Chart {
-        name: C::NAME.to_string(),
-        message,
-    };
+    let chart_err = |message: String| OutputError::Chart { name: C::NAME.to_string(), message };
     ensure_fonts().map_err(chart_err)?;
 
     // SVG is drawn into memory and written by us, so a disk error is reported as I/O.
@@ -161,20 +158,16 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
 
     area.draw_text(heading, &heading_style, (MARK_X, top))?;
     let rows_fit = ((height as i32 - top - ROW) / ROW).max(1) as usize;
-    let (shown, hidden) = if entries.len() > rows_fit {
-        (rows_fit - 1, entries.len() - (rows_fit - 1))
-    } else {
-        (entries.len(), 0)
-    };
+    let (shown, hidden) =
+        if entries.len() > rows_fit { (rows_fit - 1, entries.len() - (rows_fit - 1)) } else { (entries.len(), 0) };
 
     let mut y = top;
     for entry in &entries[..shown] {
         y += ROW;
         match entry.mark {
-            Mark::Line { color, width } => area.draw(&PathElement::new(
-                vec![(MARK_X, y), (MARK_X + 24, y)],
-                color.stroke_width(width),
-            ))?,
+            Mark::Line { color, width } => {
+                area.draw(&PathElement::new(vec![(MARK_X, y), (MARK_X + 24, y)], color.stroke_width(width)))?
+            }
             Mark::Dot(color) => area.draw(&Circle::new((MARK_X + 12, y), 5, color.filled()))?,
             Mark::Triangle(color) => rimmed_triangle(area, (MARK_X + 12, y), 9, color)?,
         }

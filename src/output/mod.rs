@@ -36,10 +36,7 @@ pub enum OutputError {
 impl OutputError {
     /// Wraps an I/O error with the path it concerns; used as `.map_err(OutputError::io(path))`.
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-        move |source| OutputError::Io {
-            path: path.display().to_string(),
-            source,
-        }
+        move |source| OutputError::Io { path: path.display().to_string(), source }
     }
 }
 
@@ -83,24 +80,10 @@ pub(crate) fn sample_report() -> Report {
         let north = if (7200.0..10800.0).contains(&t) { 0.82 } else { 0.99 };
         let south = 0.97 + 0.02 * ((t / 3600.0) % 2.0) / 2.0;
         let city = (north + south) / 2.0;
-        for (scope, value) in [
-            ("city", city),
-            ("district:North", north),
-            ("district:South, old town", south),
-        ] {
-            rows.push(Sample {
-                time_s: t,
-                metric: "delivery_ratio",
-                scope: scope.to_string(),
-                value,
-            });
+        for (scope, value) in [("city", city), ("district:North", north), ("district:South, old town", south)] {
+            rows.push(Sample { time_s: t, metric: "delivery_ratio", scope: scope.to_string(), value });
         }
-        rows.push(Sample {
-            time_s: t,
-            metric: "uplinks_generated",
-            scope: "city".to_string(),
-            value: 120.0,
-        });
+        rows.push(Sample { time_s: t, metric: "uplinks_generated", scope: "city".to_string(), value: 120.0 });
         t += bucket_s;
     }
 
@@ -116,12 +99,8 @@ pub(crate) fn sample_report() -> Report {
         })
         .collect();
 
-    let sf_distribution = (7..=12u8)
-        .map(|sf| SfCount {
-            sf,
-            sensors: sensors.iter().filter(|s| s.2 == sf).count() as u64,
-        })
-        .collect();
+    let sf_distribution =
+        (7..=12u8).map(|sf| SfCount { sf, sensors: sensors.iter().filter(|s| s.2 == sf).count() as u64 }).collect();
     let lost: BTreeMap<&'static str, u64> = LossCause::ALL.iter().map(|c| (c.name(), 10)).collect();
 
     Report {
@@ -135,24 +114,9 @@ pub(crate) fn sample_report() -> Report {
         },
         seed: 7,
         simulated_seconds,
-        entities: Entities {
-            sensors: sensors.len() as u64,
-            gateways: 2,
-        },
-        uplinks: Uplinks {
-            generated: 2900,
-            sent: 2890,
-            delivered: 2880,
-            delivery_ratio: 2880.0 / 2900.0,
-            lost,
-        },
-        latency_ms: Latency {
-            p50: 80.0,
-            p95: 120.0,
-            p99: 150.0,
-            max: 400.0,
-            mean: 85.0,
-        },
+        entities: Entities { sensors: sensors.len() as u64, gateways: 2 },
+        uplinks: Uplinks { generated: 2900, sent: 2890, delivered: 2880, delivery_ratio: 2880.0 / 2900.0, lost },
+        latency_ms: Latency { p50: 80.0, p95: 120.0, p99: 150.0, max: 400.0, mean: 85.0 },
         radio: RadioReport {
             interference: "capture",
             inter_sf: true,
@@ -162,6 +126,7 @@ pub(crate) fn sample_report() -> Report {
             sf_distribution,
             sensors_out_of_range: sensors.iter().filter(|s| s.2 == 0).count() as u64,
             mean_gateways_in_reach: 1.6,
+            distance_bands: Vec::new(),
             gateways: vec![GatewayReport {
                 id: "gw-0".to_string(),
                 x_m: 600.0,
@@ -192,11 +157,7 @@ pub(crate) fn sample_report() -> Report {
         },
         timeseries: TimeSeries { bucket_s, rows },
         trace: Vec::new(),
-        map: MapData {
-            side_m,
-            sensors,
-            gateways: vec![(600.0, 1000.0), (1400.0, 1000.0)],
-        },
+        map: MapData { side_m, sensors, gateways: vec![(600.0, 1000.0), (1400.0, 1000.0)] },
     }
 }
 
@@ -305,10 +266,7 @@ mod tests {
         let err = write_results(&sample_report(), &blocker.join("results"));
         assert!(matches!(err, Err(OutputError::Io { .. })), "{err:?}");
 
-        assert_eq!(
-            fs::read_to_string(&blocker).expect("file"),
-            "a file where a directory should be"
-        );
+        assert_eq!(fs::read_to_string(&blocker).expect("file"), "a file where a directory should be");
         assert!(siblings(tmp.path(), "not-a-dir").is_empty());
     }
 
@@ -321,10 +279,7 @@ mod tests {
 
         let err = atomic::write_dir_atomically(&dir, |staging| {
             fs::write(staging.join("half.txt"), "half").map_err(OutputError::io(staging))?;
-            Err(OutputError::Chart {
-                name: "test".to_string(),
-                message: "boom".to_string(),
-            })
+            Err(OutputError::Chart { name: "test".to_string(), message: "boom".to_string() })
         });
         assert!(matches!(err, Err(OutputError::Chart { .. })), "{err:?}");
 

@@ -108,12 +108,7 @@ mod tests {
     }
 
     fn sample(time_s: f64, metric: &'static str, scope: &str, value: f64) -> Sample {
-        Sample {
-            time_s,
-            metric,
-            scope: scope.to_string(),
-            value,
-        }
+        Sample { time_s, metric, scope: scope.to_string(), value }
     }
 
     #[test]
@@ -158,13 +153,8 @@ mod tests {
             .map(|line| {
                 let f = parse_line(line);
                 assert_eq!(f.len(), 4, "{line}");
-                let metric = report
-                    .timeseries
-                    .rows
-                    .iter()
-                    .map(|s| s.metric)
-                    .find(|m| *m == f[1])
-                    .expect("known metric");
+                let metric =
+                    report.timeseries.rows.iter().map(|s| s.metric).find(|m| *m == f[1]).expect("known metric");
                 sample(f[0].parse().expect("time"), metric, &f[2], f[3].parse().expect("value"))
             })
             .collect();

@@ -36,19 +36,11 @@ impl PowerDefault {
     /// The equivalent `power = { ... }` a planner would write in a scenario file.
     pub fn to_spec(&self) -> PowerSpec {
         match *self {
-            PowerDefault::Battery(battery) => PowerSpec {
-                battery: Some(battery),
-                ..PowerSpec::default()
-            },
-            PowerDefault::Mains => PowerSpec {
-                mains: Some(true),
-                ..PowerSpec::default()
-            },
-            PowerDefault::Solar { panel_w, battery } => PowerSpec {
-                battery: Some(battery),
-                solar_panel_w: Some(panel_w),
-                ..PowerSpec::default()
-            },
+            PowerDefault::Battery(battery) => PowerSpec { battery: Some(battery), ..PowerSpec::default() },
+            PowerDefault::Mains => PowerSpec { mains: Some(true), ..PowerSpec::default() },
+            PowerDefault::Solar { panel_w, battery } => {
+                PowerSpec { battery: Some(battery), solar_panel_w: Some(panel_w), ..PowerSpec::default() }
+            }
         }
     }
 }
@@ -127,10 +119,7 @@ static KINDS: [SensorKind; 12] = [
         timing: Timing::Periodic,
         payload_bytes: 24,
         radio: RadioKind::Lorawan,
-        power: PowerDefault::Solar {
-            panel_w: FLOODNET_PANEL_W,
-            battery: BatteryKind::LithiumRechargeable,
-        },
+        power: PowerDefault::Solar { panel_w: FLOODNET_PANEL_W, battery: BatteryKind::LithiumRechargeable },
         purpose: "ecology",
         technology: "air_quality",
         personal: false,
@@ -187,10 +176,7 @@ static KINDS: [SensorKind; 12] = [
         timing: Timing::Periodic,
         payload_bytes: 5,
         radio: RadioKind::Lorawan,
-        power: PowerDefault::Solar {
-            panel_w: FLOODNET_PANEL_W,
-            battery: BatteryKind::LithiumRechargeable,
-        },
+        power: PowerDefault::Solar { panel_w: FLOODNET_PANEL_W, battery: BatteryKind::LithiumRechargeable },
         purpose: "safety_security",
         technology: "ultrasonic_level_sensor",
         personal: false,
@@ -244,10 +230,7 @@ static KINDS: [SensorKind; 12] = [
         timing: Timing::Periodic,
         payload_bytes: 10,
         radio: RadioKind::Lorawan,
-        power: PowerDefault::Solar {
-            panel_w: FLOODNET_PANEL_W,
-            battery: BatteryKind::LithiumRechargeable,
-        },
+        power: PowerDefault::Solar { panel_w: FLOODNET_PANEL_W, battery: BatteryKind::LithiumRechargeable },
         purpose: "mobility",
         technology: "radar",
         personal: false,
@@ -453,11 +436,7 @@ mod tests {
         let battery = PowerDefault::Battery(BatteryKind::LiSocl2D).to_spec();
         assert_eq!(battery.battery, Some(BatteryKind::LiSocl2D));
         assert_eq!(battery.mains, None);
-        let solar = PowerDefault::Solar {
-            panel_w: 1.2,
-            battery: BatteryKind::LithiumRechargeable,
-        }
-        .to_spec();
+        let solar = PowerDefault::Solar { panel_w: 1.2, battery: BatteryKind::LithiumRechargeable }.to_spec();
         assert_eq!(solar.solar_panel_w, Some(1.2));
         assert_eq!(solar.battery, Some(BatteryKind::LithiumRechargeable));
     }

@@ -92,10 +92,7 @@ pub fn ids() -> Vec<&'static str> {
 pub fn parse(text: &str) -> Result<Vec<City>, CityDataError> {
     let mut records = parse_csv(text)?.into_iter();
     let Some((header_line, header)) = records.next() else {
-        return Err(CityDataError {
-            line: 1,
-            message: "the file is empty; expected a header row".into(),
-        });
+        return Err(CityDataError { line: 1, message: "the file is empty; expected a header row".into() });
     };
     let columns = Columns::new(&header, header_line)?;
     let mut seen = HashSet::new();
@@ -104,19 +101,12 @@ pub fn parse(text: &str) -> Result<Vec<City>, CityDataError> {
         if fields.len() != header.len() {
             return Err(CityDataError {
                 line,
-                message: format!(
-                    "expected {} fields as in the header, found {}",
-                    header.len(),
-                    fields.len()
-                ),
+                message: format!("expected {} fields as in the header, found {}", header.len(), fields.len()),
             });
         }
         let city = columns.city(&fields, line)?;
         if !seen.insert(city.id.to_ascii_lowercase()) {
-            return Err(CityDataError {
-                line,
-                message: format!("duplicate id \"{}\"", city.id),
-            });
+            return Err(CityDataError { line, message: format!("duplicate id \"{}\"", city.id) });
         }
         cities.push(city);
     }
@@ -148,17 +138,14 @@ impl Columns {
         let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
         for (i, name) in names.iter().enumerate() {
             if names[..i].contains(name) {
-                return Err(CityDataError {
-                    line,
-                    message: format!("column \"{name}\" appears twice in the header"),
-                });
+                return Err(CityDataError { line, message: format!("column \"{name}\" appears twice in the header") });
             }
         }
         let find = |wanted: &str| {
-            names.iter().position(|n| n == wanted).ok_or_else(|| CityDataError {
-                line,
-                message: format!("the header has no \"{wanted}\" column"),
-            })
+            names
+                .iter()
+                .position(|n| n == wanted)
+                .ok_or_else(|| CityDataError { line, message: format!("the header has no \"{wanted}\" column") })
         };
         Ok(Columns {
             id: find("id")?,
@@ -181,11 +168,7 @@ impl Columns {
     }
 
     fn city(&self, fields: &[String], line: usize) -> Result<City, CityDataError> {
-        let f = Fields {
-            fields,
-            names: &self.names,
-            line,
-        };
+        let f = Fields { fields, names: &self.names, line };
         let latitude = f.number(self.latitude)?;
         let longitude = f.number(self.longitude)?;
         if !(-90.0..=90.0).contains(&latitude) {
@@ -266,11 +249,7 @@ impl Fields<'_> {
     }
 
     fn optional(&self, col: usize) -> Result<Option<f64>, CityDataError> {
-        if self.raw(col).is_empty() {
-            Ok(None)
-        } else {
-            self.number(col).map(Some)
-        }
+        if self.raw(col).is_empty() { Ok(None) } else { self.number(col).map(Some) }
     }
 
     fn integer<T: std::str::FromStr>(&self, col: usize) -> Result<T, CityDataError> {
@@ -278,11 +257,7 @@ impl Fields<'_> {
     }
 
     fn optional_integer<T: std::str::FromStr>(&self, col: usize) -> Result<Option<T>, CityDataError> {
-        if self.raw(col).is_empty() {
-            Ok(None)
-        } else {
-            self.integer(col).map(Some)
-        }
+        if self.raw(col).is_empty() { Ok(None) } else { self.integer(col).map(Some) }
     }
 }
 
@@ -363,10 +338,7 @@ fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, CityDataError> {
         }
     }
     if quoted {
-        return Err(CityDataError {
-            line: record_line,
-            message: "a quoted field is never closed".into(),
-        });
+        return Err(CityDataError { line: record_line, message: "a quoted field is never closed".into() });
     }
     if !record.is_empty() || !field.is_empty() || was_quoted {
         record.push(field);

@@ -147,20 +147,14 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn render(file: &str, text: &str, problems: &[Problem]) -> String {
     let mut out = String::new();
     let n = problems.len();
-    out.push_str(&format!(
-        "{file}: {n} problem{} in the scenario\n",
-        if n == 1 { "" } else { "s" }
-    ));
+    out.push_str(&format!("{file}: {n} problem{} in the scenario\n", if n == 1 { "" } else { "s" }));
     for p in problems {
         match (&p.origin, p.line_col) {
             (Origin::File(_), Some((line, col))) => {
                 out.push_str(&format!("\n{file}:{line}:{col}: key `{}`: {}\n", p.key, p.message));
                 if let Some(src) = text.lines().nth(line - 1) {
                     let gutter = line.to_string().len();
-                    out.push_str(&format!(
-                        "{:gutter$} |\n{line} | {src}\n{:gutter$} | {:>col$}\n",
-                        "", "", "^"
-                    ));
+                    out.push_str(&format!("{:gutter$} |\n{line} | {src}\n{:gutter$} | {:>col$}\n", "", "", "^"));
                 }
             }
             (Origin::Flag(flag), _) => {

@@ -30,13 +30,7 @@ impl Parsed {
             Some((_, flag)) => Origin::Flag(flag.clone()),
             None => span_of(&self.root, &path.0).map_or(Origin::Whole, Origin::File),
         };
-        self.locate(Problem {
-            key: path.to_string(),
-            message: message.into(),
-            hint,
-            origin,
-            line_col: None,
-        })
+        self.locate(Problem { key: path.to_string(), message: message.into(), hint, origin, line_col: None })
     }
 
     fn locate(&self, mut p: Problem) -> Problem {
@@ -59,11 +53,7 @@ pub fn parse(text: &str, sets: &[String]) -> Result<Parsed, Vec<Problem>> {
             origin: Origin::File(span),
         }]
     })?;
-    let mut parsed = Parsed {
-        root: doc.into_item(),
-        text: text.to_string(),
-        flags: Vec::new(),
-    };
+    let mut parsed = Parsed { root: doc.into_item(), text: text.to_string(), flags: Vec::new() };
     let mut problems = Vec::new();
     for flag in sets {
         match apply_set(&mut parsed.root, flag) {
@@ -100,15 +90,12 @@ fn set_in(table: &mut dyn toml_edit::TableLike, segs: &[Seg], value: Value) -> R
             Ok(())
         }
         [Seg::Key(k), Seg::Index(n), rest @ ..] => {
-            let item = table
-                .get_mut(k)
-                .ok_or_else(|| format!("there is no array `{k}` to index"))?;
+            let item = table.get_mut(k).ok_or_else(|| format!("there is no array `{k}` to index"))?;
             let element: Option<&mut dyn toml_edit::TableLike> = match item {
                 Item::ArrayOfTables(a) => a.get_mut(*n).map(|t| t as &mut dyn toml_edit::TableLike),
-                Item::Value(Value::Array(a)) => a
-                    .get_mut(*n)
-                    .and_then(Value::as_inline_table_mut)
-                    .map(|t| t as &mut dyn toml_edit::TableLike),
+                Item::Value(Value::Array(a)) => {
+                    a.get_mut(*n).and_then(Value::as_inline_table_mut).map(|t| t as &mut dyn toml_edit::TableLike)
+                }
                 _ => None,
             };
             let element = element.ok_or_else(|| format!("`{k}` has no table at index {n}"))?;
@@ -121,10 +108,8 @@ fn set_in(table: &mut dyn toml_edit::TableLike, segs: &[Seg], value: Value) -> R
             if table.get(k).is_none() {
                 table.insert(k, Item::Value(Value::InlineTable(Default::default())));
             }
-            let sub = table
-                .get_mut(k)
-                .and_then(Item::as_table_like_mut)
-                .ok_or_else(|| format!("`{k}` is not a table"))?;
+            let sub =
+                table.get_mut(k).and_then(Item::as_table_like_mut).ok_or_else(|| format!("`{k}` is not a table"))?;
             set_in(sub, rest, value)
         }
         _ => Err("a key path starts with a key, e.g. sensors[0].count".into()),
@@ -197,17 +182,7 @@ pub fn schema() -> Json {
 pub fn check_keys(parsed: &mut Parsed, problems: &mut Vec<Problem>) {
     let schema = schema();
     let mut strip = Vec::new();
-    walk(
-        parsed,
-        &parsed.root,
-        &schema,
-        &schema,
-        &KeyPath::default(),
-        &mut Finds {
-            problems,
-            strip: &mut strip,
-        },
-    );
+    walk(parsed, &parsed.root, &schema, &schema, &KeyPath::default(), &mut Finds { problems, strip: &mut strip });
     for path in strip {
         remove_at(&mut parsed.root, &path.0);
     }
@@ -274,10 +249,7 @@ fn resolve<'a>(root: &'a Json, mut s: &'a Json) -> &'a Json {
                 None => return s,
             }
         } else if let Some(any) = s.get("anyOf").and_then(Json::as_array) {
-            match any
-                .iter()
-                .find(|b| b.get("type").and_then(Json::as_str) != Some("null"))
-            {
+            match any.iter().find(|b| b.get("type").and_then(Json::as_str) != Some("null")) {
                 Some(b) => s = b,
                 None => return s,
             }
@@ -296,11 +268,7 @@ fn enum_values(s: &Json) -> Option<Vec<&str>> {
     let one = s.get("oneOf").and_then(Json::as_array)?;
     let consts: Vec<&str> = one
         .iter()
-        .filter_map(|b| {
-            b.get("const")
-                .or_else(|| b.get("enum").and_then(|e| e.get(0)))
-                .and_then(Json::as_str)
-        })
+        .filter_map(|b| b.get("const").or_else(|| b.get("enum").and_then(|e| e.get(0))).and_then(Json::as_str))
         .collect();
     (consts.len() == one.len()).then_some(consts)
 }
@@ -319,10 +287,7 @@ fn walk(parsed: &Parsed, item: &Item, root: &Json, schema: &Json, path: &KeyPath
                 None if closed => {
                     let hint = match nearest(key, props.keys().map(String::as_str)) {
                         Some(n) => format!("did you mean `{n}`?"),
-                        None => format!(
-                            "valid keys here: {}",
-                            props.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ),
+                        None => format!("valid keys here: {}", props.keys().cloned().collect::<Vec<_>>().join(", ")),
                     };
                     let mut p = parsed.problem(&here, format!("unknown key `{key}`"), Some(hint));
                     if let (Some(k), Origin::File(_)) = (table.key(key), &p.origin)
@@ -375,9 +340,9 @@ pub fn deserialize_at<T: DeserializeOwned>(
     problems: &mut Vec<Problem>,
 ) -> Option<T> {
     let result = match item {
-        Item::Table(t) => serde_path_to_error::deserialize(toml_edit::de::Deserializer::from(
-            toml_edit::DocumentMut::from(t.clone()),
-        )),
+        Item::Table(t) => {
+            serde_path_to_error::deserialize(toml_edit::de::Deserializer::from(toml_edit::DocumentMut::from(t.clone())))
+        }
         Item::Value(v) => serde_path_to_error::deserialize(v.clone().into_deserializer()),
         Item::ArrayOfTables(a) => {
             serde_path_to_error::deserialize(Value::Array(a.clone().into_array()).into_deserializer())
@@ -403,9 +368,7 @@ pub fn deserialize_at<T: DeserializeOwned>(
                 p = parsed.locate(p);
             }
             // The schema walk already reported unknown keys and enum values, with hints.
-            let already = problems
-                .iter()
-                .any(|q| q.key == p.key || (q.line_col == p.line_col && q.line_col.is_some()));
+            let already = problems.iter().any(|q| q.key == p.key || (q.line_col == p.line_col && q.line_col.is_some()));
             if !(already && (message.starts_with("unknown field") || message.starts_with("unknown variant"))) {
                 problems.push(p);
             }

@@ -19,10 +19,7 @@ use sha2::{Digest, Sha256};
 
 /// Reads, parses, overrides (`--set KEY=VALUE`) and validates a scenario file.
 pub fn load(path: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
-        file: path.to_string(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { file: path.to_string(), source })?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let mut scenario = from_str(path, &text, sets, seed)?;
     scenario.sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
@@ -31,22 +28,16 @@ pub fn load(path: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario, 
 
 /// Parses and validates scenario text; `path` is only used in messages and results.
 pub fn from_str(path: &str, text: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario, ScenarioError> {
-    let invalid = |problems| ScenarioError::Invalid {
-        file: path.to_string(),
-        text: text.to_string(),
-        problems,
-    };
+    let invalid = |problems| ScenarioError::Invalid { file: path.to_string(), text: text.to_string(), problems };
     let mut parsed = load::parse(text, sets).map_err(invalid)?;
     let mut problems = Vec::new();
     load::check_keys(&mut parsed, &mut problems);
     let sections = read_sections(&parsed, &mut problems);
     // Semantic checks run on whatever deserialized, so their problems join the others.
     match validate::resolve(&sections, &parsed, seed) {
-        Ok(scenario) if problems.is_empty() => Ok(Scenario {
-            file: path.to_string(),
-            overrides: sets.to_vec(),
-            ..scenario
-        }),
+        Ok(scenario) if problems.is_empty() => {
+            Ok(Scenario { file: path.to_string(), overrides: sets.to_vec(), ..scenario })
+        }
         Ok(_) => Err(invalid(sorted(problems))),
         Err(more) => {
             problems.extend(more);

@@ -223,6 +223,13 @@ pub struct SensorGroupSpec {
     /// Put the whole group in one district instead of spreading it by district shares.
     #[serde(default)]
     pub district: Option<String>,
+    /// Inside buildings: each sensor loses a building penetration loss drawn from
+    /// {17, 21, 27, 30} dB (LoRaEnergySim).
+    #[serde(default)]
+    pub indoor: Option<bool>,
+    /// Extra path loss on every link, e.g. "15dB" for sensors flush in the asphalt.
+    #[serde(default)]
+    pub extra_loss: Option<Db>,
     /// Place the group uniformly in a disc instead of over the districts, e.g.
     /// `disc = { center = { x = "2km", y = "2km" }, radius = "900m" }`.
     #[serde(default)]
@@ -398,9 +405,16 @@ pub struct LorawanSection {
     /// Standard deviation of static log-normal shadowing per link (default "0dB").
     #[serde(default)]
     pub shadowing_sigma: Option<Db>,
+    /// Spatial correlation distance of the shadowing, e.g. "110m" (ns-3); uncorrelated when absent.
+    #[serde(default)]
+    pub shadowing_correlation: Option<Distance>,
     /// Extra margin above sensitivity when choosing a sensor's SF (default "0dB").
     #[serde(default)]
     pub link_margin: Option<Db>,
+    /// Adaptive data rate run by the network server: "off" (default: SF from the link budget),
+    /// "ns3" or "flora". With ADR on, sensors without a fixed SF start at SF12 and converge.
+    #[serde(default)]
+    pub adr: Option<AdrMode>,
     /// EU868 sub-band duty cycles: "delay" (default: wait for the sub-band to reopen), "drop"
     /// (lose the uplink as `duty_cycle`) or "off" (ignore the regulation, as LoRaSim does).
     #[serde(default)]
@@ -408,6 +422,18 @@ pub struct LorawanSection {
     /// Under "delay", an uplink that would wait longer than this is dropped (default "15m").
     #[serde(default)]
     pub duty_cycle_max_delay: Option<Duration>,
+}
+
+/// Which ADR algorithm the network server runs.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AdrMode {
+    /// No ADR.
+    Off,
+    /// ns-3 lorawan's AdrComponent: average SNR of the last 4 uplinks, 10 dB margin.
+    Ns3,
+    /// FLoRa: maximum SNR of the last 20 uplinks, 15 dB margin.
+    Flora,
 }
 
 /// What a device does when the regulatory duty cycle forbids sending now.

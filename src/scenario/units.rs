@@ -24,24 +24,16 @@ enum Raw {
 /// Parses `<number><unit>` with the given unit table (unit, factor to the base unit).
 fn parse_quantity(text: &str, units: &[(&str, f64)], example: &str) -> Result<f64, String> {
     let s = text.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(s.len());
     // A unit may itself start with 'e'/'E'; back off so that "5E" style suffixes are not eaten.
     let (num, unit) = s.split_at(split);
     let expected = || {
         let names: Vec<&str> = units.iter().map(|(u, _)| *u).collect();
-        format!(
-            "expected a value such as \"{example}\" (units: {}), found \"{text}\"",
-            names.join(", ")
-        )
+        format!("expected a value such as \"{example}\" (units: {}), found \"{text}\"", names.join(", "))
     };
     let value: f64 = num.trim().parse().map_err(|_| expected())?;
-    let factor = units
-        .iter()
-        .find(|(u, _)| u.eq_ignore_ascii_case(unit.trim()))
-        .map(|(_, f)| *f)
-        .ok_or_else(expected)?;
+    let factor =
+        units.iter().find(|(u, _)| u.eq_ignore_ascii_case(unit.trim())).map(|(_, f)| *f).ok_or_else(expected)?;
     if !value.is_finite() {
         return Err(expected());
     }

@@ -7,6 +7,7 @@ use super::cities::{self, City};
 use super::error::{KeyPath, Problem, nearest};
 use super::load::Parsed;
 use super::types::*;
+use crate::model::adr::AdrParams;
 use crate::model::duty_cycle::US915_MAX_DWELL_US;
 use crate::model::radio::{Bandwidth, CodingRate, LORAWAN_OVERHEAD_BYTES, LoraParams, SpreadingFactor};
 use crate::time::SimTime;
@@ -102,6 +103,10 @@ pub struct SensorGroup {
     pub spreading_factor: Option<u8>,
     /// Index of the only district, or None to spread by shares.
     pub district: Option<usize>,
+    /// Inside buildings (random penetration loss).
+    pub indoor: bool,
+    /// Extra loss on every link, dB.
+    pub extra_loss_db: f64,
     /// Disc (centre x, centre y, radius; metres) to place the group in, instead of districts.
     pub disc: Option<(f64, f64, f64)>,
     /// Power source.
@@ -158,6 +163,10 @@ pub struct LorawanConfig {
     pub path_loss: PathLoss,
     /// Static shadowing sigma.
     pub shadowing_sigma_db: f64,
+    /// Shadowing correlation distance, metres (None: uncorrelated).
+    pub shadowing_correlation_m: Option<f64>,
+    /// ADR run by the network server, if any.
+    pub adr: Option<AdrParams>,
     /// SF selection margin.
     pub link_margin_db: f64,
     /// Duty-cycle policy (always Off under US915, which has none).
@@ -192,10 +201,7 @@ pub struct Sections {
 /// Checks the sections and applies defaults. `seed_override` is `--seed`. Every problem found
 /// is returned; a scenario is returned only when the sections are complete and valid.
 pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> Result<Scenario, Vec<Problem>> {
-    let mut v = Checker {
-        parsed,
-        problems: Vec::new(),
-    };
+    let mut v = Checker { parsed, problems: Vec::new() };
     let root = KeyPath::default();
 
     let duration = file.scenario.as_ref().map(|s| v.scenario(s, &root.key("scenario")));
@@ -223,11 +229,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     }
     let bucket = file.output.as_ref().and_then(|o| o.bucket).map(|b| b.0);
     if bucket == Some(SimTime::ZERO) {
-        v.err(
-            &root.key("output").key("bucket"),
-            "bucket must be longer than zero",
-            None,
-        );
+        v.err(&root.key("output").key("bucket"), "bucket must be longer than zero", None);
     }
 
     // Checks that need the whole file.
@@ -288,8 +290,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn err(&mut self, path: &KeyPath, message: impl Into<String>, hint: Option<&str>) {
-        self.problems
-            .push(self.parsed.problem(path, message, hint.map(str::to_string)));
+        self.problems.push(self.parsed.problem(path, message, hint.map(str::to_string)));
     }
 
     /// US915 limits one transmission to 400 ms: a fixed SF must respect it.
@@ -300,15 +301,9 @@ impl Checker<'_> {
             let Some(sf) = g.spreading_factor.and_then(SpreadingFactor::new) else {
                 continue;
             };
-            let payload = g
-                .payload_bytes
-                .or_else(|| catalogue::find(&g.kind).map(|k| k.payload_bytes))
-                .unwrap_or(0);
-            let airtime = LoraParams {
-                cr,
-                ..LoraParams::uplink(sf, bw)
-            }
-            .time_on_air_us(payload.saturating_add(LORAWAN_OVERHEAD_BYTES));
+            let payload = g.payload_bytes.or_else(|| catalogue::find(&g.kind).map(|k| k.payload_bytes)).unwrap_or(0);
+            let airtime = LoraParams { cr, ..LoraParams::uplink(sf, bw) }
+                .time_on_air_us(payload.saturating_add(LORAWAN_OVERHEAD_BYTES));
             if airtime > US915_MAX_DWELL_US {
                 self.err(
                     &root.key("sensors").index(*i).key("spreading_factor"),
@@ -329,11 +324,7 @@ impl Checker<'_> {
         }
         let duration = s.duration.0;
         if duration == SimTime::ZERO {
-            self.err(
-                &path.key("duration"),
-                "duration must be longer than zero",
-                Some("e.g. duration = \"24h\""),
-            );
+            self.err(&path.key("duration"), "duration must be longer than zero", Some("e.g. duration = \"24h\""));
         } else if duration > SimTime::from_secs(10 * 365 * 86_400) {
             self.err(&path.key("duration"), "duration is longer than 10 years", None);
         }
@@ -350,11 +341,7 @@ impl Checker<'_> {
                         Some(n) => format!("did you mean \"{n}\"? `citytwin cities` lists all 36"),
                         None => "`citytwin cities` lists the 36 presets".to_string(),
                     };
-                    self.err(
-                        &path.key("preset"),
-                        format!("unknown city preset \"{id}\""),
-                        Some(&hint),
-                    );
+                    self.err(&path.key("preset"), format!("unknown city preset \"{id}\""), Some(&hint));
                     None
                 }
             },
@@ -362,11 +349,7 @@ impl Checker<'_> {
         };
         let area_km2 = match (c.area_km2, &c.preset) {
             (Some(a), _) if !(a > 0.0 && a.is_finite()) => {
-                self.err(
-                    &path.key("area_km2"),
-                    format!("area must be a positive number of km², found {a}"),
-                    None,
-                );
+                self.err(&path.key("area_km2"), format!("area must be a positive number of km², found {a}"), None);
                 1.0
             }
             (Some(a), _) if a > 100_000.0 => {
@@ -386,10 +369,7 @@ impl Checker<'_> {
         };
         let side_m = (area_km2 * 1e6).sqrt();
         let specs: Vec<DistrictSpec> = if c.districts.is_empty() {
-            vec![DistrictSpec {
-                name: "city".into(),
-                share: 1.0,
-            }]
+            vec![DistrictSpec { name: "city".into(), share: 1.0 }]
         } else {
             c.districts.clone()
         };
@@ -398,26 +378,13 @@ impl Checker<'_> {
         for (i, d) in specs.iter().enumerate() {
             let p = path.key("districts").index(i);
             if !(d.share > 0.0 && d.share <= 1.0) {
-                self.err(
-                    &p.key("share"),
-                    format!("share must be in (0, 1], found {}", d.share),
-                    None,
-                );
+                self.err(&p.key("share"), format!("share must be in (0, 1], found {}", d.share), None);
             }
             if specs[..i].iter().any(|e| e.name == d.name) {
-                self.err(
-                    &p.key("name"),
-                    format!("district \"{}\" is declared twice", d.name),
-                    None,
-                );
+                self.err(&p.key("name"), format!("district \"{}\" is declared twice", d.name), None);
             }
             let w = d.share * side_m;
-            districts.push(District {
-                name: d.name.clone(),
-                share: d.share,
-                x0_m: x,
-                x1_m: x + w,
-            });
+            districts.push(District { name: d.name.clone(), share: d.share, x0_m: x, x1_m: x + w });
             x += w;
         }
         let total: f64 = specs.iter().map(|d| d.share).sum();
@@ -431,12 +398,7 @@ impl Checker<'_> {
         if let Some(last) = districts.last_mut() {
             last.x1_m = side_m;
         }
-        CityModel {
-            preset,
-            area_km2,
-            side_m,
-            districts,
-        }
+        CityModel { preset, area_km2, side_m, districts }
     }
 
     fn district(&mut self, name: &Option<String>, path: &KeyPath, city: Option<&CityModel>) -> Option<usize> {
@@ -447,11 +409,7 @@ impl Checker<'_> {
                 Some(n) => format!("did you mean \"{n}\"?"),
                 None => format!(
                     "declared districts: {}",
-                    city.districts
-                        .iter()
-                        .map(|d| d.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    city.districts.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             };
             self.err(path, format!("unknown district \"{name}\""), Some(&hint));
@@ -466,11 +424,7 @@ impl Checker<'_> {
                 Some(n) => format!("did you mean \"{n}\"?"),
                 None => format!("built-in kinds: {}", ids.join(", ")),
             };
-            self.err(
-                &path.key("kind"),
-                format!("unknown sensor kind \"{}\"", g.kind),
-                Some(&hint),
-            );
+            self.err(&path.key("kind"), format!("unknown sensor kind \"{}\"", g.kind), Some(&hint));
             return None;
         };
         if g.count == 0 {
@@ -478,10 +432,7 @@ impl Checker<'_> {
         } else if g.count > 50_000_000 {
             self.err(
                 &path.key("count"),
-                format!(
-                    "{} sensors in one group is more than this tool is built for (50 million)",
-                    g.count
-                ),
+                format!("{} sensors in one group is more than this tool is built for (50 million)", g.count),
                 None,
             );
         }
@@ -494,9 +445,7 @@ impl Checker<'_> {
             );
         }
         let timing = g.timing.unwrap_or(kind.timing);
-        let jitter = g
-            .jitter
-            .map_or(SimTime((report_every.0 as f64 * DEFAULT_JITTER_SHARE) as u64), |d| d.0);
+        let jitter = g.jitter.map_or(SimTime((report_every.0 as f64 * DEFAULT_JITTER_SHARE) as u64), |d| d.0);
         if jitter >= report_every && timing == Timing::Periodic {
             self.err(
                 &path.key("jitter"),
@@ -509,10 +458,7 @@ impl Checker<'_> {
         if radio != RadioKind::Lorawan {
             self.err(
                 &path.key("radio"),
-                format!(
-                    "radio \"{}\" is not simulated yet; only lorawan uplinks are",
-                    radio.name()
-                ),
+                format!("radio \"{}\" is not simulated yet; only lorawan uplinks are", radio.name()),
                 Some("set radio = \"lorawan\" for this group (NB-IoT, Wi-Fi, cellular and wired links are planned)"),
             );
         }
@@ -534,13 +480,18 @@ impl Checker<'_> {
         if let Some(sf) = g.spreading_factor
             && !(7..=12).contains(&sf)
         {
-            self.err(
-                &path.key("spreading_factor"),
-                format!("spreading factor {sf} is outside 7..12"),
-                None,
-            );
+            self.err(&path.key("spreading_factor"), format!("spreading factor {sf} is outside 7..12"), None);
         }
         let district = self.district(&g.district, &path.key("district"), city);
+        if let Some(l) = g.extra_loss
+            && !(0.0..=60.0).contains(&l.0)
+        {
+            self.err(
+                &path.key("extra_loss"),
+                format!("{} dB is outside 0..60 dB", l.0),
+                Some("buried parking sensors lose on the order of 10-20 dB"),
+            );
+        }
         let disc = g.disc.map(|d| (d.center.x.0, d.center.y.0, d.radius.0));
         if let Some((x, y, r)) = disc {
             let side = city.map_or(f64::INFINITY, |c| c.side_m);
@@ -573,6 +524,8 @@ impl Checker<'_> {
             tx_power_dbm,
             spreading_factor: g.spreading_factor,
             district,
+            indoor: g.indoor.unwrap_or(false),
+            extra_loss_db: g.extra_loss.map_or(0.0, |d| d.0),
             disc,
             power,
             data,
@@ -595,11 +548,7 @@ impl Checker<'_> {
         if let Some(w) = p.solar_panel_w
             && !(w > 0.0 && w < 1000.0)
         {
-            self.err(
-                &path.key("solar_panel_w"),
-                format!("{w} W is not a plausible panel size"),
-                None,
-            );
+            self.err(&path.key("solar_panel_w"), format!("{w} W is not a plausible panel size"), None);
         }
     }
 
@@ -609,11 +558,8 @@ impl Checker<'_> {
         path: &KeyPath,
         city: Option<&CityModel>,
     ) -> Option<GatewayGroup> {
-        let placement = g.placement.unwrap_or(if g.positions.is_empty() {
-            Placement::Grid
-        } else {
-            Placement::Explicit
-        });
+        let placement =
+            g.placement.unwrap_or(if g.positions.is_empty() { Placement::Grid } else { Placement::Explicit });
         let positions: Vec<(f64, f64)> = g.positions.iter().map(|p| (p.x.0, p.y.0)).collect();
         let count = match (placement, g.count) {
             (Placement::Explicit, Some(n)) if n as usize != positions.len() => {
@@ -639,18 +585,10 @@ impl Checker<'_> {
             );
         }
         if placement != Placement::Explicit && !positions.is_empty() {
-            self.err(
-                &path.key("positions"),
-                "positions are only used with placement = \"explicit\"",
-                None,
-            );
+            self.err(&path.key("positions"), "positions are only used with placement = \"explicit\"", None);
         }
         if count > 100_000 {
-            self.err(
-                &path.key("count"),
-                format!("{count} gateways is more than a city deploys"),
-                None,
-            );
+            self.err(&path.key("count"), format!("{count} gateways is more than a city deploys"), None);
         }
         let side = city.map_or(f64::INFINITY, |c| c.side_m);
         for (i, (x, y)) in positions.iter().enumerate() {
@@ -679,10 +617,7 @@ impl Checker<'_> {
             );
         }
         let district = self.district(&g.district, &path.key("district"), city);
-        let backhaul = g.backhaul.clone().unwrap_or(BackhaulSpec {
-            kind: BackhaulKind::Fiber,
-            latency: None,
-        });
+        let backhaul = g.backhaul.clone().unwrap_or(BackhaulSpec { kind: BackhaulKind::Fiber, latency: None });
         let backhaul_latency = backhaul.latency.map_or(
             match backhaul.kind {
                 BackhaulKind::Fiber => SimTime::from_millis(5),
@@ -691,10 +626,7 @@ impl Checker<'_> {
             },
             |d| d.0,
         );
-        let power = g.power.clone().unwrap_or(PowerSpec {
-            mains: Some(true),
-            ..Default::default()
-        });
+        let power = g.power.clone().unwrap_or(PowerSpec { mains: Some(true), ..Default::default() });
         self.power(&power, &path.key("power"));
         Some(GatewayGroup {
             name: g.name.clone().unwrap_or_else(|| "gw".to_string()),
@@ -743,23 +675,24 @@ impl Checker<'_> {
         };
         let capture_threshold_db = l.capture_threshold.map_or(6.0, |d| d.0);
         if !(0.0..=30.0).contains(&capture_threshold_db) {
-            self.err(
-                &path.key("capture_threshold"),
-                "capture threshold must be within 0..30 dB",
-                None,
-            );
+            self.err(&path.key("capture_threshold"), "capture threshold must be within 0..30 dB", None);
         }
         let preamble_lock_symbols = l.preamble_lock_symbols.unwrap_or(5);
         if preamble_lock_symbols > 8 {
-            self.err(
-                &path.key("preamble_lock_symbols"),
-                "at most the 8 preamble symbols can be required clear",
-                None,
-            );
+            self.err(&path.key("preamble_lock_symbols"), "at most the 8 preamble symbols can be required clear", None);
         }
         let shadowing_sigma_db = l.shadowing_sigma.map_or(0.0, |d| d.0);
         let interference = l.interference.unwrap_or(InterferenceModel::Capture);
         let region = l.region.unwrap_or(Region::EU868);
+        if let Some(c) = l.shadowing_correlation
+            && !(c.0 >= 1.0 && c.0 <= 100_000.0)
+        {
+            self.err(
+                &path.key("shadowing_correlation"),
+                "correlation distance must be within 1 m..100 km",
+                Some("ns-3 uses 110 m"),
+            );
+        }
         if region == Region::US915 && matches!(l.duty_cycle, Some(DutyCyclePolicy::Delay | DutyCyclePolicy::Drop)) {
             self.err(
                 &path.key("duty_cycle"),
@@ -794,6 +727,12 @@ impl Checker<'_> {
             path_loss: l.path_loss.unwrap_or(PathLoss::LogDistance),
             shadowing_sigma_db,
             link_margin_db: l.link_margin.map_or(0.0, |d| d.0),
+            shadowing_correlation_m: l.shadowing_correlation.map(|d| d.0),
+            adr: match l.adr.unwrap_or(AdrMode::Off) {
+                AdrMode::Off => None,
+                AdrMode::Ns3 => Some(AdrParams::ns3()),
+                AdrMode::Flora => Some(AdrParams::flora()),
+            },
             duty_cycle: if region == Region::US915 {
                 DutyCyclePolicy::Off
             } else {

@@ -1,23 +1,21 @@
-//! Assembling the World from a validated scenario: sensors placed over their districts,
-//! gateways placed as declared, every sensor-gateway link's received power computed once
-//! (path loss + optional static shadowing), each sensor's spreading factor chosen from its link
-//! budget, and the gateways that can hear it stored as a compact reach list.
-//!
-//! Link computation runs in parallel over sensors; each sensor's result depends only on the
-//! seed and its own id, so the World is identical at any thread count.
+//! Assembling the World from a validated scenario: sensors placed over their districts (or a
+//! disc), gateways placed as declared, links computed once (`coverage`), each sensor's
+//! spreading factor chosen from its link budget (or SF12 to start ADR from), regional rules
+//! set up, and every sensor's first report put in the calendar.
 
 use bevy_ecs::prelude::*;
-use rayon::prelude::*;
 
+use super::coverage::{Coverage, DISTANCE_BAND_M, DISTANCE_BANDS, LinkModel, LinkPoint, SensorLinks};
 use super::transmit::DutyCycleRules;
+use crate::model::adr::{AdrParams, AdrState};
 use crate::model::duty_cycle::{
     DutyCycleTracker, EU868_SUB_BANDS, Plan, US915_MAX_DWELL_US, plan_sub_bands, sub_band_of, uplink_channels_mhz,
 };
 use crate::model::radio::{
-    Bandwidth, CodingRate, LORAWAN_OVERHEAD_BYTES, LoraParams, PathLossModel, SensitivityTable, SpreadingFactor,
-    lowest_sf_for_link,
+    Bandwidth, CodingRate, DEFAULT_NOISE_FIGURE_DB, LORAWAN_OVERHEAD_BYTES, LoraParams, PathLossModel,
+    SensitivityTable, SpreadingFactor, lowest_sf_for_link, noise_floor_dbm,
 };
-use crate::model::random::{Purpose, draw, standard_normal, unit};
+use crate::model::random::{Purpose, draw, unit};
 use crate::scenario::Scenario;
 use crate::scenario::types::{DutyCyclePolicy, PathLoss, Placement, Region, Timing};
 use crate::scenario::validate::{CityModel, GatewayGroup};
@@ -35,6 +33,8 @@ pub struct Sensor {
     pub group: u16,
     /// Index of its district.
     pub district: u16,
+    /// Distance band to the nearest gateway (`DISTANCE_BAND_M` wide).
+    pub band: u8,
     /// Readings taken so far; the n-th reading goes out as LoRaWAN frame counter n.
     pub readings: u32,
 }
@@ -59,6 +59,8 @@ pub struct LoraDevice {
     pub airtime_us: u32,
     /// Its entries in `Coverage`: (first, count).
     pub reach: (u32, u32),
+    /// Current TX power relative to the configured one (ADR lowers it), dB.
+    pub tx_offset_db: f32,
     /// When each sub-band reopens.
     pub duty: DutyCycleTracker,
 }
@@ -70,35 +72,6 @@ pub struct Gateway {
     pub index: u32,
     /// Id in results, e.g. "gw-3".
     pub id: String,
-}
-
-/// One gateway that hears a sensor, and how loud.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Reach {
-    /// Gateway index.
-    pub gateway: u32,
-    /// Received power, dBm.
-    pub rssi_dbm: f32,
-}
-
-/// Every sensor's gateways that hear it above sensitivity at its SF, sensor after sensor; a
-/// sensor's `LoraDevice::reach` says where its run is.
-#[derive(Resource, Default)]
-pub struct Coverage {
-    entries: Vec<Reach>,
-}
-
-impl Coverage {
-    /// The gateways in the run `(first, count)`.
-    pub fn reach(&self, (first, count): (u32, u32)) -> &[Reach] {
-        let first = first as usize;
-        &self.entries[first..first + count as usize]
-    }
-
-    /// Number of sensor-gateway links.
-    pub fn links(&self) -> usize {
-        self.entries.len()
-    }
 }
 
 /// How a group's reports are spaced (µs).
@@ -142,6 +115,37 @@ pub struct RunConfig {
     pub backhaul_us: Vec<u64>,
     /// Regulatory duty cycle per channel.
     pub duty_cycle: super::transmit::DutyCycleRules,
+    /// Gateway sensitivity per SF7..SF12 at the run's bandwidth, dBm.
+    pub sensitivity_dbm: [f32; 6],
+    /// Time on air per group and SF7..SF12, µs.
+    pub airtime_us: Vec<[u32; 6]>,
+    /// Configured TX power per group, dBm.
+    pub tx_dbm: Vec<f64>,
+    /// ADR run by the network server, if any.
+    pub adr: Option<AdrParams>,
+    /// Receiver noise floor for SNR, dBm.
+    pub noise_floor_dbm: f64,
+}
+
+/// The network server's ADR state for one device: recent SNRs, and a new setting on its way
+/// down to the device (effective from `AdrChange::at`).
+#[derive(Component, Clone, Debug, Default)]
+pub struct Adr {
+    /// SNR history.
+    pub history: AdrState,
+    /// A decided change not yet in effect.
+    pub next: Option<AdrChange>,
+}
+
+/// A LinkADRReq: new SF and TX power, in effect for uplinks from `at`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdrChange {
+    /// When the device has it, µs.
+    pub at: u64,
+    /// Spreading factor.
+    pub sf: u8,
+    /// TX power relative to the group's configured power, dB.
+    pub tx_offset_db: f32,
 }
 
 /// Static facts of the built world for the report.
@@ -161,6 +165,8 @@ pub struct Layout {
     pub gateway_reach: Vec<u64>,
     /// Demodulation paths of each gateway.
     pub gateway_demodulators: Vec<u8>,
+    /// Sensors per distance band.
+    pub band_sensors: Vec<u64>,
 }
 
 /// The path-loss model a scenario names.
@@ -184,11 +190,7 @@ pub fn apportion(n: u64, shares: &[f64]) -> Vec<u64> {
     let mut parts: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
     let mut left = n - parts.iter().sum::<u64>();
     let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by(|&a, &b| {
-        (exact[b] - exact[b].floor())
-            .total_cmp(&(exact[a] - exact[a].floor()))
-            .then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
     for &i in order.iter().cycle().take(shares.len() * 2) {
         if left == 0 {
             break;
@@ -217,10 +219,7 @@ pub fn place_gateways(g: &GatewayGroup, city: &CityModel, seed: u64, first_index
                     let (r, c) = (k / cols, k % cols);
                     // The last, partly filled row is centred rather than left-aligned.
                     let in_row = if r + 1 == rows { n - r * cols } else { cols };
-                    (
-                        x0 + (c as f64 + 0.5) * w / in_row as f64,
-                        (r as f64 + 0.5) * h / rows as f64,
-                    )
+                    (x0 + (c as f64 + 0.5) * w / in_row as f64, (r as f64 + 0.5) * h / rows as f64)
                 })
                 .collect()
         }
@@ -245,7 +244,6 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let lw = &scenario.lorawan;
     let bw = bandwidth(lw.bandwidth_khz);
     let cr = CodingRate::new(lw.coding_rate).unwrap_or(CodingRate::CR_4_5);
-    let model = path_loss_model(lw.path_loss);
 
     // Regional rules: EU868 sub-band duty cycles per channel, US915's 400 ms dwell time.
     let plan = match lw.region {
@@ -254,19 +252,11 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     };
     let bands = plan_sub_bands(plan, lw.channels);
     let duty_cycle = DutyCycleRules {
-        policy: if bands.is_empty() {
-            DutyCyclePolicy::Off
-        } else {
-            lw.duty_cycle
-        },
+        policy: if bands.is_empty() { DutyCyclePolicy::Off } else { lw.duty_cycle },
         max_delay_us: lw.duty_cycle_max_delay.0,
         channel_band: uplink_channels_mhz(plan, lw.channels)
             .into_iter()
-            .map(|f| {
-                sub_band_of(f)
-                    .and_then(|b| bands.iter().position(|x| *x == b))
-                    .unwrap_or(0)
-            })
+            .map(|f| sub_band_of(f).and_then(|b| bands.iter().position(|x| *x == b)).unwrap_or(0))
             .collect(),
         band_duty: bands.iter().map(|b| EU868_SUB_BANDS[*b].duty_cycle).collect(),
     };
@@ -276,13 +266,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         .iter()
         .map(|g| {
             let phy = g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES);
-            let airtime = |sf| {
-                LoraParams {
-                    cr,
-                    ..LoraParams::uplink(sf, bw)
-                }
-                .time_on_air_us(phy)
-            };
+            let airtime = |sf| LoraParams { cr, ..LoraParams::uplink(sf, bw) }.time_on_air_us(phy);
             SpreadingFactor::ALL
                 .into_iter()
                 .rev()
@@ -301,18 +285,9 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         let placed = place_gateways(g, city, seed, gateways.len() as u32);
         for (k, p) in placed.into_iter().enumerate() {
             let index = gateways.len() as u32;
-            let id = if scenario.gateways.len() == 1 {
-                format!("{}-{k}", g.name)
-            } else {
-                format!("{}-{index}", g.name)
-            };
-            world.spawn((
-                Gateway { index, id: id.clone() },
-                Position {
-                    x: p.0 as f32,
-                    y: p.1 as f32,
-                },
-            ));
+            let id =
+                if scenario.gateways.len() == 1 { format!("{}-{k}", g.name) } else { format!("{}-{index}", g.name) };
+            world.spawn((Gateway { index, id: id.clone() }, Position { x: p.0 as f32, y: p.1 as f32 }));
             gateways.push(p);
             gateway_ids.push(id);
             backhaul_us.push(g.backhaul_latency.0);
@@ -340,17 +315,8 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 let rho = r * unit(draw(seed, Purpose::SensorPlacement, id, 0)).sqrt();
                 let phi = std::f64::consts::TAU * unit(draw(seed, Purpose::SensorPlacement, id, 1));
                 let (x, y) = (cx + rho * phi.cos(), cy + rho * phi.sin());
-                let di = city
-                    .districts
-                    .iter()
-                    .position(|d| x < d.x1_m)
-                    .unwrap_or(city.districts.len() - 1);
-                specs.push(Spec {
-                    group: gi as u16,
-                    district: di as u16,
-                    x: x as f32,
-                    y: y as f32,
-                });
+                let di = city.districts.iter().position(|d| x < d.x1_m).unwrap_or(city.districts.len() - 1);
+                specs.push(Spec { group: gi as u16, district: di as u16, x: x as f32, y: y as f32 });
                 district_sensors[di] += 1;
             }
             group_sensors[gi] += g.count;
@@ -370,101 +336,74 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 let id = specs.len() as u64;
                 let x = d.x0_m + unit(draw(seed, Purpose::SensorPlacement, id, 0)) * (d.x1_m - d.x0_m);
                 let y = unit(draw(seed, Purpose::SensorPlacement, id, 1)) * city.side_m;
-                specs.push(Spec {
-                    group: gi as u16,
-                    district: di as u16,
-                    x: x as f32,
-                    y: y as f32,
-                });
+                specs.push(Spec { group: gi as u16, district: di as u16, x: x as f32, y: y as f32 });
             }
             district_sensors[di] += n;
             group_sensors[gi] += n;
         }
     }
 
-    // Links: a uniform grid of gateways, cells as wide as the longest possible link.
-    let max_gain = gains.iter().copied().fold(0.0f64, f64::max);
-    let max_tx = scenario.groups.iter().map(|g| g.tx_power_dbm).fold(-100.0f64, f64::max);
-    let sens12 = GATEWAY_SENSITIVITY.sensitivity_dbm(SpreadingFactor::SF12, bw);
-    let max_range = model
-        .max_range_m(max_tx + max_gain - sens12 + 4.0 * lw.shadowing_sigma_db)
-        .clamp(1.0, 1e6);
-    let grid = GatewayGrid::new(&gateways, max_range, city.side_m);
-    let sigma = lw.shadowing_sigma_db;
-    let links: Vec<(u8, Vec<Reach>)> = specs
-        .par_iter()
-        .enumerate()
-        .map(|(id, s)| {
+    // Links: every sensor's received power at every gateway that can hear it at SF12.
+    let link_model = LinkModel::new(scenario, &gateways, &gains);
+    let points: Vec<LinkPoint> = specs
+        .iter()
+        .map(|s| {
             let g = &scenario.groups[s.group as usize];
-            let mut heard: Vec<Reach> = Vec::new();
-            grid.near(s.x as f64, s.y as f64, |gw| {
-                let (gx, gy) = gateways[gw as usize];
-                let d = ((gx - s.x as f64).powi(2) + (gy - s.y as f64).powi(2)).sqrt();
-                let shadow = if sigma > 0.0 {
-                    let key = ((id as u64) << 24) ^ u64::from(gw);
-                    sigma
-                        * standard_normal(
-                            draw(seed, Purpose::Shadowing, key, 0),
-                            draw(seed, Purpose::Shadowing, key, 1),
-                        )
-                } else {
-                    0.0
-                };
-                let rssi = g.tx_power_dbm + gains[gw as usize] - model.path_loss_db(d) + shadow;
-                if rssi >= sens12 {
-                    heard.push(Reach {
-                        gateway: gw,
-                        rssi_dbm: rssi as f32,
-                    });
-                }
-            });
-            let best = heard
-                .iter()
-                .map(|r| f64::from(r.rssi_dbm))
-                .fold(f64::NEG_INFINITY, f64::max);
-            let sf = match g.spreading_factor.and_then(SpreadingFactor::new) {
-                Some(sf) => sf,
-                None => lowest_sf_for_link(best, GATEWAY_SENSITIVITY, bw, lw.link_margin_db)
-                    .or_else(|| lowest_sf_for_link(best, GATEWAY_SENSITIVITY, bw, 0.0))
-                    .unwrap_or(SpreadingFactor::SF12)
-                    .min(sf_cap[s.group as usize]),
-            };
-            let sens = GATEWAY_SENSITIVITY.sensitivity_dbm(sf, bw) as f32;
-            heard.retain(|r| r.rssi_dbm >= sens);
-            heard.sort_by_key(|r| r.gateway);
-            (sf.value(), heard)
+            LinkPoint {
+                x: f64::from(s.x),
+                y: f64::from(s.y),
+                tx_dbm: g.tx_power_dbm,
+                indoor: g.indoor,
+                extra_loss_db: g.extra_loss_db,
+            }
         })
         .collect();
+    let links = link_model.all(&points);
+    let assign = |id: usize, l: &SensorLinks| -> u8 {
+        let s = &specs[id];
+        let g = &scenario.groups[s.group as usize];
+        match g.spreading_factor.and_then(SpreadingFactor::new) {
+            Some(sf) => sf.value(),
+            None if lw.adr.is_some() => SpreadingFactor::SF12.min(sf_cap[s.group as usize]).value(),
+            None => lowest_sf_for_link(l.best_rssi_dbm(), GATEWAY_SENSITIVITY, bw, lw.link_margin_db)
+                .or_else(|| lowest_sf_for_link(l.best_rssi_dbm(), GATEWAY_SENSITIVITY, bw, 0.0))
+                .unwrap_or(SpreadingFactor::SF12)
+                .min(sf_cap[s.group as usize])
+                .value(),
+        }
+    };
 
     let mut coverage = Coverage { entries: Vec::new() };
     let mut gateway_reach = vec![0u64; gateways.len()];
+    let mut band_sensors = vec![0u64; DISTANCE_BANDS];
     let mut layout_sensors = Vec::with_capacity(specs.len());
     let mut index = Vec::with_capacity(specs.len());
-    for (id, (s, (sf, heard))) in specs.iter().zip(links).enumerate() {
+    for (id, (s, l)) in specs.iter().zip(links).enumerate() {
         let g = &scenario.groups[s.group as usize];
-        let params = LoraParams {
-            cr,
-            ..LoraParams::uplink(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw)
-        };
+        let sf = assign(id, &l);
+        let sens =
+            GATEWAY_SENSITIVITY.sensitivity_dbm(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw) as f32;
+        let heard = l.heard;
+        let in_reach = heard.iter().filter(|r| r.rssi_dbm >= sens).count();
+        let params =
+            LoraParams { cr, ..LoraParams::uplink(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw) };
         let airtime = params.time_on_air_us(g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES));
-        for r in &heard {
+        for r in heard.iter().filter(|r| r.rssi_dbm >= sens) {
             gateway_reach[r.gateway as usize] += 1;
         }
-        layout_sensors.push((s.x, s.y, if heard.is_empty() { 0 } else { sf }));
+        layout_sensors.push((s.x, s.y, if in_reach == 0 { 0 } else { sf }));
+        let band = ((l.nearest_m / DISTANCE_BAND_M) as usize).min(DISTANCE_BANDS - 1) as u8;
+        band_sensors[usize::from(band)] += 1;
         let reach = (coverage.entries.len() as u32, heard.len() as u32);
         coverage.entries.extend_from_slice(&heard);
         let e = world.spawn((
-            Sensor {
-                id: id as u32,
-                group: s.group,
-                district: s.district,
-                readings: 0,
-            },
+            Sensor { id: id as u32, group: s.group, district: s.district, band, readings: 0 },
             Position { x: s.x, y: s.y },
             LoraDevice {
                 sf,
                 airtime_us: airtime.min(u64::from(u32::MAX)) as u32,
                 reach,
+                tx_offset_db: 0.0,
                 duty: DutyCycleTracker::new(n_bands),
             },
         ));
@@ -475,10 +414,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         .groups
         .iter()
         .map(|g| match g.timing {
-            Timing::Periodic => GroupTiming::Periodic {
-                interval: g.report_every.0,
-                jitter: g.jitter.0,
-            },
+            Timing::Periodic => GroupTiming::Periodic { interval: g.report_every.0, jitter: g.jitter.0 },
             Timing::Poisson => GroupTiming::Poisson { mean: g.report_every.0 },
             Timing::PoissonFromEnd => GroupTiming::PoissonFromEnd { mean: g.report_every.0 },
         })
@@ -496,7 +432,26 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         symbol_us,
         backhaul_us,
         duty_cycle,
+        sensitivity_dbm: SpreadingFactor::ALL.map(|sf| GATEWAY_SENSITIVITY.sensitivity_dbm(sf, bw) as f32),
+        airtime_us: scenario
+            .groups
+            .iter()
+            .map(|g| {
+                let phy = g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES);
+                SpreadingFactor::ALL.map(|sf| {
+                    LoraParams { cr, ..LoraParams::uplink(sf, bw) }.time_on_air_us(phy).min(u64::from(u32::MAX)) as u32
+                })
+            })
+            .collect(),
+        tx_dbm: scenario.groups.iter().map(|g| g.tx_power_dbm).collect(),
+        adr: lw.adr,
+        noise_floor_dbm: noise_floor_dbm(bw.hz(), DEFAULT_NOISE_FIGURE_DB),
     };
+    if config.adr.is_some() {
+        for e in &index {
+            world.entity_mut(*e).insert(Adr::default());
+        }
+    }
 
     // First reports: a uniform phase within the first interval (periodic) or an exponential gap.
     let mut calendar = super::calendar::Calendar::<Entity>::new(step);
@@ -515,58 +470,12 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         group_sensors,
         gateway_reach,
         gateway_demodulators,
+        band_sensors,
     });
     world.insert_resource(coverage);
     world.insert_resource(calendar);
     world.insert_resource(config);
     world
-}
-
-/// Gateways bucketed into square cells of side `cell`, to find those near a point quickly.
-struct GatewayGrid {
-    cell: f64,
-    cols: usize,
-    rows: usize,
-    cells: Vec<Vec<u32>>,
-}
-
-impl GatewayGrid {
-    fn new(gateways: &[(f64, f64)], cell: f64, side: f64) -> Self {
-        let cols = ((side / cell).ceil() as usize).clamp(1, 4096);
-        let cell = side.max(1.0) / cols as f64;
-        let rows = cols;
-        let mut cells = vec![Vec::new(); cols * rows];
-        for (i, &(x, y)) in gateways.iter().enumerate() {
-            let (c, r) = Self::cell_of(x, y, cell, cols, rows);
-            cells[r * cols + c].push(i as u32);
-        }
-        GatewayGrid {
-            cell,
-            cols,
-            rows,
-            cells,
-        }
-    }
-
-    fn cell_of(x: f64, y: f64, cell: f64, cols: usize, rows: usize) -> (usize, usize) {
-        (
-            ((x / cell).max(0.0) as usize).min(cols - 1),
-            ((y / cell).max(0.0) as usize).min(rows - 1),
-        )
-    }
-
-    /// Calls `f` for each gateway in the 3x3 block of cells around (x, y). Cells are at least
-    /// as wide as the longest link, so no gateway in range is missed.
-    fn near(&self, x: f64, y: f64, mut f: impl FnMut(u32)) {
-        let (c, r) = Self::cell_of(x, y, self.cell, self.cols, self.rows);
-        for rr in r.saturating_sub(1)..=(r + 1).min(self.rows - 1) {
-            for cc in c.saturating_sub(1)..=(c + 1).min(self.cols - 1) {
-                for &g in &self.cells[rr * self.cols + cc] {
-                    f(g);
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ struct Active {
 }
 
 /// A gateway's decision about one uplink.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Decision {
     /// Uplink sequence number.
     pub uplink: u64,
@@ -73,6 +73,8 @@ pub struct Decision {
     pub end: u64,
     /// What became of it.
     pub outcome: RxOutcome,
+    /// Received power, dBm.
+    pub rssi_dbm: f32,
 }
 
 /// One gateway's receiver: receptions in progress per channel, locked demodulators, counters.
@@ -103,11 +105,7 @@ fn sf_index(sf: u8) -> usize {
 impl Receiver {
     /// A receiver listening on `channels` channels with `paths` demodulators.
     pub fn new(channels: u8, paths: u8) -> Self {
-        Receiver {
-            active: vec![Vec::new(); channels as usize],
-            paths: usize::from(paths),
-            ..Default::default()
-        }
+        Receiver { active: vec![Vec::new(); channels as usize], paths: usize::from(paths), ..Default::default() }
     }
 
     fn retire(&mut self, channel: usize, before: u64, model: ReceiverModel) {
@@ -141,11 +139,7 @@ impl Receiver {
                 RxOutcome::Collision => self.collided += 1,
                 RxOutcome::Busy => self.busy += 1,
             }
-            self.decisions.push(Decision {
-                uplink: a.rx.uplink,
-                end: a.rx.end,
-                outcome,
-            });
+            self.decisions.push(Decision { uplink: a.rx.uplink, end: a.rx.end, outcome, rssi_dbm: a.rx.rssi_dbm });
         }
     }
 
@@ -161,12 +155,7 @@ impl Receiver {
             if !busy {
                 self.path_ends.push(rx.end);
             }
-            let mut new = Active {
-                rx: *rx,
-                collided: false,
-                busy,
-                interference: [0.0; 6],
-            };
+            let mut new = Active { rx: *rx, collided: false, busy, interference: [0.0; 6] };
             let newer = signal(rx, symbol_us);
             for a in self.active[ch].iter_mut() {
                 let same_sf = a.rx.sf == rx.sf;
@@ -192,12 +181,7 @@ impl Receiver {
 }
 
 fn signal(rx: &Rx, symbol_us: &[f64; 6]) -> Signal {
-    Signal {
-        start_us: rx.start,
-        end_us: rx.end,
-        rssi_dbm: rx.rssi_dbm,
-        symbol_us: symbol_us[sf_index(rx.sf)],
-    }
+    Signal { start_us: rx.start, end_us: rx.end, rssi_dbm: rx.rssi_dbm, symbol_us: symbol_us[sf_index(rx.sf)] }
 }
 
 /// All gateways' receivers and the interference model.
@@ -225,21 +209,11 @@ pub fn channel(clock: Res<Clock>, cfg: Res<RunConfig>, air: Res<Air>, mut receiv
 mod tests {
     use super::*;
 
-    const ALOHA: ReceiverModel = ReceiverModel {
-        same_sf: Some(Rule::Aloha),
-        sir: SirTest::Off,
-    };
+    const ALOHA: ReceiverModel = ReceiverModel { same_sf: Some(Rule::Aloha), sir: SirTest::Off };
     const SYM: [f64; 6] = [1024.0, 2048.0, 4096.0, 8192.0, 16384.0, 32768.0];
 
     fn rx(uplink: u64, start: u64, end: u64, channel: u8, sf: u8, rssi_dbm: f32) -> Rx {
-        Rx {
-            uplink,
-            start,
-            end,
-            rssi_dbm,
-            channel,
-            sf,
-        }
+        Rx { uplink, start, end, rssi_dbm, channel, sf }
     }
 
     fn outcomes(r: &Receiver) -> Vec<(u64, RxOutcome)> {
@@ -259,12 +233,7 @@ mod tests {
             rx(4, 150, 250, 0, 7, -100.0),
         ];
         r.process(&inbox, 1_000, ALOHA, &SYM);
-        let lost: Vec<u64> = r
-            .decisions
-            .iter()
-            .filter(|d| d.outcome != RxOutcome::Decoded)
-            .map(|d| d.uplink)
-            .collect();
+        let lost: Vec<u64> = r.decisions.iter().filter(|d| d.outcome != RxOutcome::Decoded).map(|d| d.uplink).collect();
         // 0 and 1 overlap on ch0/SF7; 4 starts exactly when 1 ends (no overlap).
         assert_eq!(lost, vec![0, 1]);
         assert_eq!(r.receptions, 5);
@@ -276,10 +245,7 @@ mod tests {
         r.process(&[rx(0, 0, 150, 0, 7, -100.0)], 100, ALOHA, &SYM);
         assert!(r.decisions.is_empty());
         r.process(&[rx(1, 120, 200, 0, 7, -100.0)], 300, ALOHA, &SYM);
-        assert_eq!(
-            r.decisions.iter().filter(|d| d.outcome == RxOutcome::Collision).count(),
-            2
-        );
+        assert_eq!(r.decisions.iter().filter(|d| d.outcome == RxOutcome::Collision).count(), 2);
     }
 
     #[test]
@@ -287,9 +253,7 @@ mod tests {
         // Eight packets on eight channels hold all eight SX1301 paths; the ninth, arriving
         // while they are all on the air, is lost as busy; a tenth after they end is decoded.
         let mut r = Receiver::new(8, 8);
-        let mut inbox: Vec<Rx> = (0..8)
-            .map(|k| rx(k, k * 10, 1_000 + k * 10, k as u8, 7, -100.0))
-            .collect();
+        let mut inbox: Vec<Rx> = (0..8).map(|k| rx(k, k * 10, 1_000 + k * 10, k as u8, 7, -100.0)).collect();
         inbox.push(rx(8, 500, 1_500, 0, 9, -100.0));
         inbox.push(rx(9, 2_000, 3_000, 1, 7, -100.0));
         r.process(&inbox, 10_000, ALOHA, &SYM);
@@ -302,45 +266,21 @@ mod tests {
 
     #[test]
     fn sf7_versus_sf12_resolves_per_the_sir_matrix() {
-        let model = ReceiverModel {
-            same_sf: Some(Rule::Aloha),
-            sir: SirTest::CrossSf,
-        };
+        let model = ReceiverModel { same_sf: Some(Rule::Aloha), sir: SirTest::CrossSf };
         // An SF12 packet (1 s, -125 dBm) fully covering an SF7 packet (50 ms, -90 dBm). SF12's
         // energy against the SF7 one: SIR = (-125 dBm x 1 s) / (-90 dBm x 50 ms) = -35 + 13.0
         // = -22.0 dB >= -36 dB: survives. SF7 against SF12: +35 dB >= -16 dB: survives.
         let mut r = Receiver::new(1, 8);
-        r.process(
-            &[rx(0, 0, 1_000_000, 0, 12, -125.0), rx(1, 100_000, 150_000, 0, 7, -90.0)],
-            u64::MAX,
-            model,
-            &SYM,
-        );
+        r.process(&[rx(0, 0, 1_000_000, 0, 12, -125.0), rx(1, 100_000, 150_000, 0, 7, -90.0)], u64::MAX, model, &SYM);
         assert_eq!(outcomes(&r), vec![(0, RxOutcome::Decoded), (1, RxOutcome::Decoded)]);
         // Now the SF7 interferer lasts 900 ms at -85 dBm: SIR for SF12 = -40 + 0.46 = -39.5 dB
         // < -36 dB: the SF12 packet is lost; the SF7 one (SIR +40 dB) survives.
         let mut r = Receiver::new(1, 8);
-        r.process(
-            &[
-                rx(0, 0, 1_000_000, 0, 12, -125.0),
-                rx(1, 100_000, 1_000_000, 0, 7, -85.0),
-            ],
-            u64::MAX,
-            model,
-            &SYM,
-        );
+        r.process(&[rx(0, 0, 1_000_000, 0, 12, -125.0), rx(1, 100_000, 1_000_000, 0, 7, -85.0)], u64::MAX, model, &SYM);
         assert_eq!(outcomes(&r), vec![(0, RxOutcome::Collision), (1, RxOutcome::Decoded)]);
         // With SFs orthogonal (inter-SF off) both survive.
         let mut r = Receiver::new(1, 8);
-        r.process(
-            &[
-                rx(0, 0, 1_000_000, 0, 12, -125.0),
-                rx(1, 100_000, 1_000_000, 0, 7, -85.0),
-            ],
-            u64::MAX,
-            ALOHA,
-            &SYM,
-        );
+        r.process(&[rx(0, 0, 1_000_000, 0, 12, -125.0), rx(1, 100_000, 1_000_000, 0, 7, -85.0)], u64::MAX, ALOHA, &SYM);
         assert_eq!(outcomes(&r), vec![(0, RxOutcome::Decoded), (1, RxOutcome::Decoded)]);
     }
 }

@@ -21,6 +21,7 @@ pub mod build;
 pub mod calendar;
 pub mod channel;
 pub mod clock;
+pub mod coverage;
 pub mod gateway;
 pub mod sense;
 pub mod transmit;
@@ -61,18 +62,17 @@ pub struct RunOptions<'a> {
 
 impl Default for RunOptions<'_> {
     fn default() -> Self {
-        RunOptions {
-            step: DEFAULT_STEP,
-            progress: None,
-            trace: false,
-        }
+        RunOptions { step: DEFAULT_STEP, progress: None, trace: false }
     }
 }
 
 /// Runs a scenario to the end and returns its report. The `run` block's wall time and start
 /// are left for the caller to fill in.
 pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
-    let step = SimTime(opts.step.0.max(1));
+    // With ADR, a new setting reaches the device in RX1, 1 s after the uplink; steps no longer
+    // than that let it apply to exactly the uplinks after it, whatever step was asked for.
+    let max_step = if scenario.lorawan.adr.is_some() { gateway::RX1_DELAY_US } else { u64::MAX };
+    let step = SimTime(opts.step.0.clamp(1, max_step));
     let mut world = build::build(scenario, step);
     let gateways = world.resource::<build::Layout>().gateways.len();
     let district_names: Vec<String> = scenario.city.districts.iter().map(|d| d.name.clone()).collect();
@@ -82,12 +82,11 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         scenario.bucket,
         &district_names,
         &group_names,
+        coverage::DISTANCE_BANDS,
     ));
     world.insert_resource(clock::Clock::default());
     world.insert_resource(sense::Readings::default());
-    world.insert_resource(transmit::Air {
-        inbox: vec![Vec::new(); gateways],
-    });
+    world.insert_resource(transmit::Air { inbox: vec![Vec::new(); gateways] });
     world.insert_resource(transmit::InFlight::default());
     world.insert_resource(transmit::Deferred::default());
     world.insert_resource(transmit::Trace(opts.trace.then(Vec::new)));
@@ -98,25 +97,13 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         preamble_symbols: crate::model::radio::DEFAULT_PREAMBLE_SYMBOLS as u8,
     };
     let model = match lw.interference {
-        InterferenceModel::Aloha => channel::ReceiverModel {
-            same_sf: Some(Rule::Aloha),
-            sir: cross_sf(lw.inter_sf),
-        },
-        InterferenceModel::Capture => channel::ReceiverModel {
-            same_sf: Some(capture),
-            sir: cross_sf(lw.inter_sf),
-        },
-        InterferenceModel::Sir => channel::ReceiverModel {
-            same_sf: None,
-            sir: channel::SirTest::All,
-        },
+        InterferenceModel::Aloha => channel::ReceiverModel { same_sf: Some(Rule::Aloha), sir: cross_sf(lw.inter_sf) },
+        InterferenceModel::Capture => channel::ReceiverModel { same_sf: Some(capture), sir: cross_sf(lw.inter_sf) },
+        InterferenceModel::Sir => channel::ReceiverModel { same_sf: None, sir: channel::SirTest::All },
     };
     let demodulators = world.resource::<build::Layout>().gateway_demodulators.clone();
     world.insert_resource(channel::Receivers {
-        gateways: demodulators
-            .iter()
-            .map(|&d| channel::Receiver::new(lw.channels, d))
-            .collect(),
+        gateways: demodulators.iter().map(|&d| channel::Receiver::new(lw.channels, d)).collect(),
         model,
     });
 
@@ -137,21 +124,16 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         schedule.run(&mut world);
         if let Some(cb) = opts.progress.as_mut() {
             let events = world.resource::<Metrics>().events;
-            cb(Progress {
-                now: SimTime(((n + 1) * step.0).min(scenario.duration.0)),
-                end: scenario.duration,
-                events,
-            });
+            cb(Progress { now: SimTime(((n + 1) * step.0).min(scenario.duration.0)), end: scenario.duration, events });
         }
     }
     observe(scenario, &mut world)
 }
 
 fn observe(scenario: &Scenario, world: &mut World) -> Report {
-    let layout = world.remove_resource::<build::Layout>().unwrap_or_default();
-    let metrics = world
-        .remove_resource::<Metrics>()
-        .expect("run() inserts Metrics before the first step");
+    let mut layout = world.remove_resource::<build::Layout>().unwrap_or_default();
+    final_spreading_factors(world, &mut layout);
+    let metrics = world.remove_resource::<Metrics>().expect("run() inserts Metrics before the first step");
     let receivers = world.remove_resource::<channel::Receivers>();
     let uplinks = metrics.uplinks();
     let latency_ms = metrics.latency();
@@ -175,10 +157,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         })
         .collect();
     let sf_distribution = (7..=12u8)
-        .map(|sf| SfCount {
-            sf,
-            sensors: layout.sensors.iter().filter(|s| s.2 == sf).count() as u64,
-        })
+        .map(|sf| SfCount { sf, sensors: layout.sensors.iter().filter(|s| s.2 == sf).count() as u64 })
         .collect();
     let sensors_out_of_range = layout.sensors.iter().filter(|s| s.2 == 0).count() as u64;
     let n_sensors = layout.sensors.len() as u64;
@@ -195,10 +174,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         },
         seed: scenario.seed,
         simulated_seconds: duration_s,
-        entities: Entities {
-            sensors: n_sensors,
-            gateways: layout.gateways.len() as u64,
-        },
+        entities: Entities { sensors: n_sensors, gateways: layout.gateways.len() as u64 },
         radio: RadioReport {
             interference: match scenario.lorawan.interference {
                 InterferenceModel::Aloha => "aloha",
@@ -215,11 +191,8 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             channels: scenario.lorawan.channels,
             sf_distribution,
             sensors_out_of_range,
-            mean_gateways_in_reach: if n_sensors == 0 {
-                0.0
-            } else {
-                links as f64 / n_sensors as f64
-            },
+            mean_gateways_in_reach: if n_sensors == 0 { 0.0 } else { links as f64 / n_sensors as f64 },
+            distance_bands: distance_bands(&layout.band_sensors, metrics.band_counts()),
             gateways,
         },
         districts: metrics.scope_reports(true, &layout.district_sensors),
@@ -235,24 +208,46 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             events_per_second: 0.0,
         },
         timeseries: metrics.timeseries(),
-        trace: world
-            .remove_resource::<transmit::Trace>()
-            .and_then(|t| t.0)
-            .unwrap_or_default(),
-        map: MapData {
-            side_m: scenario.city.side_m,
-            sensors: layout.sensors,
-            gateways: layout.gateways,
-        },
+        trace: world.remove_resource::<transmit::Trace>().and_then(|t| t.0).unwrap_or_default(),
+        map: MapData { side_m: scenario.city.side_m, sensors: layout.sensors, gateways: layout.gateways },
     }
 }
 
-fn cross_sf(on: bool) -> channel::SirTest {
-    if on {
-        channel::SirTest::CrossSf
-    } else {
-        channel::SirTest::Off
+/// Each sensor's spreading factor at the end of the run (ADR may have changed it), or 0 when no
+/// gateway hears it at that SF and power.
+fn final_spreading_factors(world: &mut World, layout: &mut build::Layout) {
+    let Some(coverage) = world.remove_resource::<coverage::Coverage>() else { return };
+    let Some(cfg) = world.get_resource::<build::RunConfig>().cloned() else { return };
+    let mut q = world.query::<(&build::Sensor, &build::LoraDevice)>();
+    for (sensor, dev) in q.iter(world) {
+        let sens = cfg.sensitivity_dbm[usize::from(dev.sf.clamp(7, 12) - 7)];
+        let heard = coverage.reach(dev.reach).iter().any(|r| r.rssi_dbm + dev.tx_offset_db >= sens);
+        if let Some(s) = layout.sensors.get_mut(sensor.id as usize) {
+            s.2 = if heard { dev.sf } else { 0 };
+        }
     }
+}
+
+fn distance_bands(sensors: &[u64], counts: &[(u64, u64)]) -> Vec<DistanceBand> {
+    let width = f64::from(coverage::DISTANCE_BAND_M);
+    let last = counts.len().saturating_sub(1);
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| sensors.get(*i).copied().unwrap_or(0) > 0)
+        .map(|(i, &(generated, delivered))| DistanceBand {
+            from_m: i as f64 * width,
+            to_m: (i < last).then(|| (i + 1) as f64 * width),
+            sensors: sensors[i],
+            generated,
+            delivered,
+            delivery_ratio: crate::metrics::collect::ratio(delivered, generated),
+        })
+        .collect()
+}
+
+fn cross_sf(on: bool) -> channel::SirTest {
+    if on { channel::SirTest::CrossSf } else { channel::SirTest::Off }
 }
 
 fn round2(x: f64) -> f64 {

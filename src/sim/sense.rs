@@ -28,6 +28,8 @@ pub struct Reading {
     pub district: u16,
     /// Sensor group.
     pub group: u16,
+    /// Sensor distance band.
+    pub band: u8,
 }
 
 /// This step's readings, in (time, sensor) order.
@@ -75,7 +77,7 @@ pub fn sense(
             continue;
         };
         sensor.readings += 1;
-        metrics.generated(SimTime(t), sensor.district, sensor.group);
+        metrics.generated(SimTime(t), sensor.district, sensor.group, sensor.band);
         let id = sensor.id;
         readings.0.push(Reading {
             at: t,
@@ -84,14 +86,9 @@ pub fn sense(
             seq: sensor.readings,
             district: sensor.district,
             group: sensor.group,
+            band: sensor.band,
         });
-        let next = t + next_gap(
-            &cfg,
-            sensor.group as usize,
-            id,
-            sensor.readings,
-            u64::from(device.airtime_us),
-        );
+        let next = t + next_gap(&cfg, sensor.group as usize, id, sensor.readings, u64::from(device.airtime_us));
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), entity);
         }

@@ -14,8 +14,9 @@ use std::collections::{BinaryHeap, VecDeque};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
-use super::build::{Coverage, LoraDevice, RunConfig};
+use super::build::{Adr, LoraDevice, RunConfig};
 use super::clock::Clock;
+use super::coverage::Coverage;
 use super::sense::Readings;
 use crate::metrics::report::TxRecord;
 use crate::metrics::{LossCause, Metrics};
@@ -57,10 +58,18 @@ pub struct Pending {
     pub district: u16,
     /// Sensor group.
     pub group: u16,
+    /// Sensor distance band.
+    pub band: u8,
+    /// Sensor id.
+    pub sensor: u32,
+    /// The sensor's entity (for the network server's ADR).
+    pub entity: Entity,
     /// Gateways still to decide.
     pub waiting: u32,
     /// Earliest arrival at the network server over the gateways that decoded it (u64::MAX: none).
     pub arrival: u64,
+    /// Strongest received power among the gateways that decoded it (for ADR), dBm.
+    pub best_rssi_dbm: f32,
     /// Whether some gateway lost it to interference.
     pub collided: bool,
 }
@@ -111,10 +120,10 @@ pub struct DutyCycleRules {
     pub band_duty: Vec<f64>,
 }
 
-/// A transmission planned for a definite start time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A transmission planned for a definite start time, ordered by (start, sensor, reading time).
+#[derive(Clone, Copy, Debug)]
 pub struct Planned {
-    /// Start, µs (first, so that the heap orders by it).
+    /// Start, µs.
     pub start: u64,
     /// Sensor id (ties).
     pub sensor: u32,
@@ -132,6 +141,38 @@ pub struct Planned {
     pub group: u16,
     /// The sensor's run in `Coverage`.
     pub reach: (u32, u32),
+    /// TX power relative to the configured one, dB.
+    pub tx_offset_db: f32,
+    /// Distance band.
+    pub band: u8,
+    /// The sensor's entity.
+    pub entity: Entity,
+}
+
+impl Planned {
+    fn key(&self) -> (u64, u32, u64) {
+        (self.start, self.sensor, self.generated)
+    }
+}
+
+impl PartialEq for Planned {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Planned {}
+
+impl PartialOrd for Planned {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Planned {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 /// Transmissions that had to wait past the step in which they were due.
@@ -172,9 +213,7 @@ fn plan_channel(
         if t - at > rules.max_delay_us {
             return None;
         }
-        let in_band: Vec<u8> = (0..cfg.channels)
-            .filter(|c| rules.channel_band[usize::from(*c)] == band)
-            .collect();
+        let in_band: Vec<u8> = (0..cfg.channels).filter(|c| rules.channel_band[usize::from(*c)] == band).collect();
         (in_band[below(x, in_band.len() as u64) as usize], t, true)
     };
     let band = rules.channel_band[usize::from(channel)];
@@ -189,18 +228,25 @@ pub fn transmit(
     readings: Res<Readings>,
     coverage: Res<Coverage>,
     mut out: TransmitOut,
-    mut devices: Query<&mut LoraDevice>,
+    mut devices: Query<(&mut LoraDevice, Option<&mut Adr>)>,
 ) {
     let step_end = if clock.draining { u64::MAX } else { clock.step_end.0 };
     let mut batch: Vec<Planned> = Vec::with_capacity(readings.0.len());
     for r in &readings.0 {
-        let Ok(mut dev) = devices.get_mut(r.entity) else {
+        let Ok((mut dev, adr)) = devices.get_mut(r.entity) else {
             continue;
         };
+        if let Some(mut adr) = adr
+            && let Some(change) = adr.next.filter(|c| c.at <= r.at)
+        {
+            dev.sf = change.sf;
+            dev.airtime_us = cfg.airtime_us[usize::from(r.group)][usize::from(change.sf.clamp(7, 12) - 7)];
+            dev.tx_offset_db = change.tx_offset_db;
+            adr.next = None;
+        }
         let airtime = u64::from(dev.airtime_us);
         let Some((channel, start, delayed)) = plan_channel(&cfg, &mut dev.duty, r.sensor, r.seq, r.at, airtime) else {
-            out.metrics
-                .lost(SimTime(r.at), r.district, r.group, LossCause::DutyCycle);
+            out.metrics.lost(SimTime(r.at), r.district, r.group, r.band, LossCause::DutyCycle);
             continue;
         };
         if delayed {
@@ -216,6 +262,9 @@ pub fn transmit(
             district: r.district,
             group: r.group,
             reach: dev.reach,
+            tx_offset_db: dev.tx_offset_db,
+            band: r.band,
+            entity: r.entity,
         };
         if start < step_end {
             batch.push(p);
@@ -236,12 +285,13 @@ pub fn transmit(
         inbox.clear();
     }
     for p in &batch {
-        dispatch(p, &coverage, &mut out);
+        dispatch(p, &cfg, &coverage, &mut out);
     }
 }
 
-/// Sends one planned transmission to every gateway in reach (or loses it as out of range).
-fn dispatch(p: &Planned, coverage: &Coverage, out: &mut TransmitOut) {
+/// Sends one planned transmission to every gateway that hears it at its SF and power (or loses
+/// it as out of range).
+fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, out: &mut TransmitOut) {
     out.metrics.sent();
     if let Some(trace) = out.trace.0.as_mut() {
         trace.push(TxRecord {
@@ -252,33 +302,41 @@ fn dispatch(p: &Planned, coverage: &Coverage, out: &mut TransmitOut) {
             channel: p.channel,
         });
     }
-    let reach = coverage.reach(p.reach);
-    if reach.is_empty() {
-        out.metrics
-            .lost(SimTime(p.generated), p.district, p.group, LossCause::OutOfRange);
+    let sens = cfg.sensitivity_dbm[usize::from(p.sf.clamp(7, 12) - 7)];
+    let seq = out.inflight.next_seq();
+    let end = p.start + u64::from(p.airtime);
+    let mut heard = 0;
+    for link in coverage.reach(p.reach) {
+        let rssi_dbm = link.rssi_dbm + p.tx_offset_db;
+        if rssi_dbm >= sens {
+            out.air.inbox[link.gateway as usize].push(Rx {
+                uplink: seq,
+                start: p.start,
+                end,
+                rssi_dbm,
+                channel: p.channel,
+                sf: p.sf,
+            });
+            heard += 1;
+        }
+    }
+    if heard == 0 {
+        out.metrics.lost(SimTime(p.generated), p.district, p.group, p.band, LossCause::OutOfRange);
         return;
     }
-    let seq = out.inflight.next_seq();
     out.inflight.slots.push_back(Some(Pending {
         generated: p.generated,
         district: p.district,
         group: p.group,
-        waiting: reach.len() as u32,
+        band: p.band,
+        sensor: p.sensor,
+        entity: p.entity,
+        waiting: heard,
         arrival: u64::MAX,
+        best_rssi_dbm: f32::NEG_INFINITY,
         collided: false,
     }));
-    let end = p.start + u64::from(p.airtime);
-    for link in reach {
-        out.air.inbox[link.gateway as usize].push(Rx {
-            uplink: seq,
-            start: p.start,
-            end,
-            rssi_dbm: link.rssi_dbm,
-            channel: p.channel,
-            sf: p.sf,
-        });
-    }
-    out.metrics.add_events(reach.len() as u64);
+    out.metrics.add_events(u64::from(heard));
 }
 
 /// What the transmit system writes.

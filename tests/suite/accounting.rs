@@ -40,26 +40,22 @@ fn every_uplink_is_delivered_or_lost_once() {
     assert!(u.generated > 100_000);
     // Some uplinks are delivered, some collide, and some sensors in the outer districts are out
     // of range at a fixed SF9, so every cause is exercised.
-    assert!(
-        u.lost["collision"] > 0 && u.lost["out_of_range"] > 0 && u.delivered > 0,
-        "{u:?}"
-    );
+    assert!(u.lost["collision"] > 0 && u.lost["out_of_range"] > 0 && u.delivered > 0, "{u:?}");
     assert_eq!(u.generated, u.delivered + lost, "generated = delivered + sum(lost)");
-    assert_eq!(
-        u.sent + u.lost["duty_cycle"],
-        u.generated,
-        "only the duty cycle holds uplinks back"
-    );
+    assert_eq!(u.sent + u.lost["duty_cycle"], u.generated, "only the duty cycle holds uplinks back");
     assert_eq!(r.districts.iter().map(|d| d.generated).sum::<u64>(), u.generated);
     assert_eq!(r.groups.iter().map(|d| d.delivered).sum::<u64>(), u.delivered);
     assert_eq!(r.districts.iter().map(|d| d.sensors).sum::<u64>(), 3900);
+    let bands = &r.radio.distance_bands;
+    assert_eq!(bands.iter().map(|b| b.sensors).sum::<u64>(), 3900);
+    assert_eq!(bands.iter().map(|b| b.generated).sum::<u64>(), u.generated);
+    assert_eq!(bands.iter().map(|b| b.delivered).sum::<u64>(), u.delivered);
+    // The outer districts lie beyond SF9's reach from the central gateways: delivery falls
+    // with distance, from the nearest band to the farthest.
+    let (first, last) = (&bands[0], &bands[bands.len() - 1]);
+    assert!(first.delivery_ratio > last.delivery_ratio, "{bands:?}");
     let sum = |metric: &str| -> f64 {
-        r.timeseries
-            .rows
-            .iter()
-            .filter(|s| s.scope == "city" && s.metric == metric)
-            .map(|s| s.value)
-            .sum()
+        r.timeseries.rows.iter().filter(|s| s.scope == "city" && s.metric == metric).map(|s| s.value).sum()
     };
     assert_eq!(sum("generated") as u64, u.generated);
     assert_eq!(sum("delivered") as u64, u.delivered);
@@ -71,9 +67,5 @@ fn every_uplink_is_delivered_or_lost_once() {
     }
     // Expected readings: count x duration / interval (Poisson and jittered periodic agree in mean).
     let expected = 3000.0 * 180.0 + 500.0 * 72.0 + 400.0 * 36.0;
-    assert!(
-        (u.generated as f64 / expected - 1.0).abs() < 0.01,
-        "generated {} vs expected {expected}",
-        u.generated
-    );
+    assert!((u.generated as f64 / expected - 1.0).abs() < 0.01, "generated {} vs expected {expected}", u.generated);
 }

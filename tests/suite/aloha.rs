@@ -43,16 +43,10 @@ fn delivery_ratio_matches_e_to_the_minus_2g() {
         // Long enough for ~150k uplinks, so the sampling error is well under 0.01.
         let duration_h = (150_000.0 / n as f64 * interval_s / 3600.0).ceil();
         let report = run(&scenario(&aloha_scenario(n, interval_s, duration_h)));
-        assert_eq!(
-            report.radio.sensors_out_of_range, 0,
-            "all sensors in range of the one gateway"
-        );
+        assert_eq!(report.radio.sensors_out_of_range, 0, "all sensors in range of the one gateway");
         // Oracle: DER = e^(-2G) (pure ALOHA), e.g. G = 0.5 gives 0.3679.
         let expected = aloha_delivery_ratio(g);
         let measured = report.uplinks.delivery_ratio;
-        assert!(
-            (measured - expected).abs() < 0.01,
-            "G = {g}: measured {measured:.4}, e^(-2G) = {expected:.4}"
-        );
+        assert!((measured - expected).abs() < 0.01, "G = {g}: measured {measured:.4}, e^(-2G) = {expected:.4}");
     }
 }

@@ -29,30 +29,15 @@ pub fn run(s: &Scenario) -> Report {
 
 /// Runs with a given engine step on a pool of `threads` threads.
 pub fn run_with(s: &Scenario, step: SimTime, threads: usize) -> Report {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool");
-    pool.install(|| {
-        sim::run(
-            s,
-            RunOptions {
-                step,
-                ..Default::default()
-            },
-        )
-    })
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    pool.install(|| sim::run(s, RunOptions { step, ..Default::default() }))
 }
 
 /// Everything a run produced except the `run` block: summary JSON and time series.
 pub fn fingerprint(r: &Report) -> (String, String) {
     let mut v = serde_json::to_value(r).expect("summary serializes");
     v.as_object_mut().expect("object").remove("run");
-    let rows: Vec<String> = r
-        .timeseries
-        .rows
-        .iter()
-        .map(|s| format!("{},{},{},{}", s.time_s, s.metric, s.scope, s.value))
-        .collect();
+    let rows: Vec<String> =
+        r.timeseries.rows.iter().map(|s| format!("{},{},{},{}", s.time_s, s.metric, s.scope, s.value)).collect();
     (v.to_string(), rows.join("\n"))
 }

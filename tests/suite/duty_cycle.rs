@@ -37,13 +37,7 @@ duty_cycle = "{policy}"
 duty_cycle_max_delay = "10m"
 "#
     );
-    sim::run(
-        &scenario(&text),
-        RunOptions {
-            trace: true,
-            ..Default::default()
-        },
-    )
+    sim::run(&scenario(&text), RunOptions { trace: true, ..Default::default() })
 }
 
 #[test]
@@ -53,10 +47,7 @@ fn no_device_ever_exceeds_its_sub_band_duty_cycle() {
     let band_of = |ch: u8| sub_band_of(channels[usize::from(ch)]).expect("EU868 channels lie in sub-bands");
     let mut per_device_band: BTreeMap<(u32, usize), Vec<(u64, u64)>> = BTreeMap::new();
     for t in &r.trace {
-        per_device_band
-            .entry((t.sensor, band_of(t.channel)))
-            .or_default()
-            .push((t.start, t.airtime));
+        per_device_band.entry((t.sensor, band_of(t.channel))).or_default().push((t.start, t.airtime));
     }
     assert!(per_device_band.len() >= 200, "every device used its sub-bands");
     for ((sensor, band), mut txs) in per_device_band {
@@ -65,23 +56,13 @@ fn no_device_ever_exceeds_its_sub_band_duty_cycle() {
         for w in txs.windows(2) {
             let ((s0, a0), (s1, _)) = (w[0], w[1]);
             // The rule itself: the next start waits out the off time of the previous one.
-            assert!(
-                s1 >= s0 + a0 + off_time_us(a0, dc),
-                "sensor {sensor} band {band}: {s1} too soon after {s0}"
-            );
+            assert!(s1 >= s0 + a0 + off_time_us(a0, dc), "sensor {sensor} band {band}: {s1} too soon after {s0}");
         }
         // Consequence: airtime in any sliding hour stays within dc x 1 h (+ one airtime).
         for (i, &(start, _)) in txs.iter().enumerate() {
-            let on_air: u64 = txs[i..]
-                .iter()
-                .take_while(|(s, _)| *s < start + 3_600_000_000)
-                .map(|(_, a)| a)
-                .sum();
+            let on_air: u64 = txs[i..].iter().take_while(|(s, _)| *s < start + 3_600_000_000).map(|(_, a)| a).sum();
             let longest = txs.iter().map(|t| t.1).max().unwrap_or(0);
-            assert!(
-                on_air as f64 <= dc * 3.6e9 + longest as f64,
-                "sensor {sensor}: {on_air} µs in an hour"
-            );
+            assert!(on_air as f64 <= dc * 3.6e9 + longest as f64, "sensor {sensor}: {on_air} µs in an hour");
         }
     }
     // Waiting shows: some uplinks were delayed, latency reaches past one off time (195.5 s),

@@ -92,32 +92,13 @@ const CASES: &[Case] = &[
         key: "city.districts",
         says: "add up to 1.1",
     },
-    Case {
-        name: "syntax",
-        edit: ("name = \"ok\"", "name = \"ok"),
-        line: 2,
-        key: "",
-        says: "TOML syntax error",
-    },
-    Case {
-        name: "unknown section",
-        edit: ("[slo]", "[sla]"),
-        line: 16,
-        key: "sla",
-        says: "did you mean `slo`?",
-    },
+    Case { name: "syntax", edit: ("name = \"ok\"", "name = \"ok"), line: 2, key: "", says: "TOML syntax error" },
+    Case { name: "unknown section", edit: ("[slo]", "[sla]"), line: 16, key: "sla", says: "did you mean `slo`?" },
 ];
 
 fn citytwin(args: &[&str], dir: &Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_citytwin"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run citytwin");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(args).current_dir(dir).output().expect("run citytwin");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -143,28 +124,11 @@ fn each_malformed_file_exits_2_with_line_and_key() {
             case.name,
             case.line
         );
-        assert!(
-            err.contains(&format!("key `{}`", case.key)),
-            "{}: expected key `{}` in:\n{err}",
-            case.name,
-            case.key
-        );
-        assert!(
-            err.contains(case.says),
-            "{}: expected {:?} in:\n{err}",
-            case.name,
-            case.says
-        );
-        let left: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .map(|e| e.expect("entry").file_name())
-            .collect();
-        assert_eq!(
-            left,
-            vec![std::ffi::OsString::from("bad.toml")],
-            "{}: nothing but the scenario is left",
-            case.name
-        );
+        assert!(err.contains(&format!("key `{}`", case.key)), "{}: expected key `{}` in:\n{err}", case.name, case.key);
+        assert!(err.contains(case.says), "{}: expected {:?} in:\n{err}", case.name, case.says);
+        let left: Vec<_> =
+            std::fs::read_dir(dir.path()).expect("list").map(|e| e.expect("entry").file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("bad.toml")], "{}: nothing but the scenario is left", case.name);
     }
 }
 
@@ -191,14 +155,9 @@ fn all_problems_are_reported_at_once_in_file_order() {
     assert!(err.contains("5 problems in the scenario"), "{err}");
     let mut last = 0;
     for (key, line) in expected {
-        let at = err
-            .find(&format!("bad.toml:{line}:"))
-            .unwrap_or_else(|| panic!("line {line} missing in:\n{err}"));
+        let at = err.find(&format!("bad.toml:{line}:")).unwrap_or_else(|| panic!("line {line} missing in:\n{err}"));
         assert!(
-            err[at..]
-                .lines()
-                .next()
-                .is_some_and(|l| l.contains(&format!("key `{key}`"))),
+            err[at..].lines().next().is_some_and(|l| l.contains(&format!("key `{key}`"))),
             "{key} at line {line}:\n{err}"
         );
         assert!(at > last, "problems in file order:\n{err}");
@@ -225,17 +184,16 @@ fn bad_set_flags_and_missing_files_exit_2() {
 
 #[test]
 fn us915_dwell_time_rejects_a_fixed_sf12() {
-    let text = GOOD
-        .replacen("count = 10", "count = 10\nspreading_factor = 12", 1)
-        .replacen("[slo]", "[lorawan]\nregion = \"US915\"\n\n[slo]", 1);
+    let text = GOOD.replacen("count = 10", "count = 10\nspreading_factor = 12", 1).replacen(
+        "[slo]",
+        "[lorawan]\nregion = \"US915\"\n\n[slo]",
+        1,
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("bad.toml"), &text).expect("write");
     let (code, err) = citytwin(&["validate", "bad.toml"], dir.path());
     // Parking's 6 B + 13 B at SF12 take 1.155 s on air; US915 allows 400 ms per transmission.
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("bad.toml:12:") && err.contains("key `sensors[0].spreading_factor`"),
-        "{err}"
-    );
+    assert!(err.contains("bad.toml:12:") && err.contains("key `sensors[0].spreading_factor`"), "{err}");
     assert!(err.contains("US915 allows 400 ms"), "{err}");
 }

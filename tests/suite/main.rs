@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per concern. Each test states its oracle.
 
 mod accounting;
+mod adr;
 mod aloha;
 mod common;
 mod determinism;

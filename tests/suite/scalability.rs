@@ -15,23 +15,14 @@ fn classic_experiment_follows_aloha_and_capture_only_helps() {
     let mut last_capture = 1.0;
     for n in [100u64, 500, 1000, 2000] {
         let count = format!("sensors[0].count={n}");
-        let aloha = run(&shipped(
-            "scenarios/lorawan-scalability.toml",
-            &[&count, "lorawan.interference=aloha"],
-        ));
+        let aloha = run(&shipped("scenarios/lorawan-scalability.toml", &[&count, "lorawan.interference=aloha"]));
         let capture = run(&shipped("scenarios/lorawan-scalability.toml", &[&count]));
-        assert_eq!(
-            aloha.radio.sensors_out_of_range, 0,
-            "the 900 m disc is within SF12 range"
-        );
+        assert_eq!(aloha.radio.sensors_out_of_range, 0, "the 900 m disc is within SF12 range");
         let g = n as f64 * t / (1000.0 + t);
         // Oracle: pure ALOHA, DER = e^(-2G); N = 1000 gives G = 1.317 and DER = 0.072.
         let expected = aloha_delivery_ratio(g);
         let der = aloha.uplinks.delivery_ratio;
-        assert!(
-            (der - expected).abs() < 0.015,
-            "N = {n}: aloha DER {der:.4} vs e^(-2G) = {expected:.4}"
-        );
+        assert!((der - expected).abs() < 0.015, "N = {n}: aloha DER {der:.4} vs e^(-2G) = {expected:.4}");
         // Capture can only rescue packets that ALOHA would lose.
         assert!(capture.uplinks.delivery_ratio >= der, "N = {n}");
         // And the network saturates: DER falls as N grows.

@@ -9,27 +9,13 @@ fn quickstart_delivers_and_meets_its_slo() {
     assert_eq!(r.entities.gateways, 12);
     assert_eq!(r.radio.sensors_out_of_range, 0, "a 4x3 grid covers 4 km² at SF7-SF9");
     // US915's 400 ms dwell time: 24-byte readings take 493 ms at SF10, so nobody uses SF10+.
-    assert!(
-        r.radio.sf_distribution.iter().all(|c| c.sf <= 9 || c.sensors == 0),
-        "{:?}",
-        r.radio.sf_distribution
-    );
-    let nine = run(&shipped(
-        "scenarios/quickstart.toml",
-        &["gateways[0].count=9", "scenario.duration=1h"],
-    ));
-    assert!(
-        nine.radio.sensors_out_of_range > 0,
-        "a 3x3 grid leaves some sensors beyond SF9 range"
-    );
+    assert!(r.radio.sf_distribution.iter().all(|c| c.sf <= 9 || c.sensors == 0), "{:?}", r.radio.sf_distribution);
+    let nine = run(&shipped("scenarios/quickstart.toml", &["gateways[0].count=9", "scenario.duration=1h"]));
+    assert!(nine.radio.sensors_out_of_range > 0, "a 3x3 grid leaves some sensors beyond SF9 range");
     assert!(r.uplinks.delivery_ratio > 0.95, "{:?}", r.uplinks);
     assert!(!r.slo.breached);
     // Latency is airtime plus 5 ms fiber backhaul: between SF7's ~62 ms and SF12's ~1.3 s.
-    assert!(
-        r.latency_ms.p50 > 50.0 && r.latency_ms.max < 1500.0,
-        "{:?}",
-        r.latency_ms
-    );
+    assert!(r.latency_ms.p50 > 50.0 && r.latency_ms.max < 1500.0, "{:?}", r.latency_ms);
 }
 
 #[test]
@@ -41,11 +27,7 @@ fn dublin_district_holds_its_slo_at_district_scale() {
     // + 1k noise x 144 + 1k water x 96.
     let expected =
         12_000.0 * 48.0 + 8_000.0 * 72.0 + 6_000.0 * 96.0 + 2_000.0 * 144.0 + 1_000.0 * 144.0 + 1_000.0 * 96.0;
-    assert!(
-        (r.uplinks.generated as f64 / expected - 1.0).abs() < 0.005,
-        "{} vs {expected}",
-        r.uplinks.generated
-    );
+    assert!((r.uplinks.generated as f64 / expected - 1.0).abs() < 0.005, "{} vs {expected}", r.uplinks.generated);
     assert!(!r.slo.breached, "{:?}", r.slo);
     // The noise group sits in City Centre only, so its share of sensors there exceeds 30 %.
     let centre = r.districts.iter().find(|d| d.name == "City Centre").expect("district");

@@ -46,11 +46,7 @@ pub struct CoverageMapChart {
 
 /// Layer index of a spreading factor: 0..=5 for SF7..SF12, 6 for anything else.
 fn layer(sf: u8) -> usize {
-    if (SF_MIN..=SF_MAX).contains(&sf) {
-        usize::from(sf - SF_MIN)
-    } else {
-        6
-    }
+    if (SF_MIN..=SF_MAX).contains(&sf) { usize::from(sf - SF_MIN) } else { 6 }
 }
 
 impl CoverageMapChart {
@@ -77,11 +73,7 @@ impl CoverageMapChart {
         let side_km = if map.side_m.is_finite() && map.side_m > 0.0 {
             map.side_m / 1000.0
         } else {
-            layers
-                .iter()
-                .flatten()
-                .chain(&gateways)
-                .fold(1.0, |m: f64, p| m.max(p.0).max(p.1))
+            layers.iter().flatten().chain(&gateways).fold(1.0, |m: f64, p| m.max(p.0).max(p.1))
         };
 
         let subtitle = (step > 1).then(|| {
@@ -194,12 +186,7 @@ mod tests {
         let chart = CoverageMapChart::new(&report);
         assert_eq!(chart.counts.iter().sum::<u64>(), report.map.sensors.len() as u64);
         for sf in SF_MIN..=SF_MAX {
-            let expected = report
-                .radio
-                .sf_distribution
-                .iter()
-                .find(|c| c.sf == sf)
-                .map_or(0, |c| c.sensors);
+            let expected = report.radio.sf_distribution.iter().find(|c| c.sf == sf).map_or(0, |c| c.sensors);
             assert_eq!(chart.counts[layer(sf)], expected, "SF{sf}");
         }
         assert!(chart.subtitle.is_none());
@@ -209,28 +196,18 @@ mod tests {
     #[test]
     fn large_maps_are_subsampled_deterministically() {
         let mut report = sample_report();
-        report.map.sensors = (0..50_001u32)
-            .map(|i| ((i % 2000) as f32, (i / 25) as f32, 7 + (i % 6) as u8))
-            .collect();
+        report.map.sensors = (0..50_001u32).map(|i| ((i % 2000) as f32, (i / 25) as f32, 7 + (i % 6) as u8)).collect();
         let chart = CoverageMapChart::new(&report);
         let drawn: usize = chart.layers.iter().map(Vec::len).sum();
         assert_eq!(drawn, 50_001usize.div_ceil(3));
         assert!(drawn <= MAX_DRAWN_SENSORS);
         assert_eq!(chart.counts.iter().sum::<u64>(), 50_001);
-        assert_eq!(
-            chart.subtitle.as_deref(),
-            Some("every 3rd sensor drawn (16,667 of 50,001)")
-        );
+        assert_eq!(chart.subtitle.as_deref(), Some("every 3rd sensor drawn (16,667 of 50,001)"));
     }
 
     #[test]
     fn ordinals() {
         let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal).into();
-        assert_eq!(
-            got,
-            [
-                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"
-            ]
-        );
+        assert_eq!(got, ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]);
     }
 }

@@ -64,11 +64,8 @@ pub struct DeliveryRatioChart {
 impl DeliveryRatioChart {
     /// Picks the city and district delivery-ratio series out of `report`.
     pub fn new(report: &Report) -> Self {
-        let (unit_s, unit_name) = if report.simulated_seconds < HOURS_FROM_S {
-            (60.0, "minutes")
-        } else {
-            (3600.0, "hours")
-        };
+        let (unit_s, unit_name) =
+            if report.simulated_seconds < HOURS_FROM_S { (60.0, "minutes") } else { (3600.0, "hours") };
         // Each sample covers [time_s, time_s + bucket_s); plotting it at the bucket's middle puts
         // a dip where it actually happened rather than half a bucket early.
         let half_bucket = report.timeseries.bucket_s.max(0.0) / 2.0;
@@ -90,12 +87,7 @@ impl DeliveryRatioChart {
 
         let mut lines = Vec::with_capacity(districts.len() + 1);
         if !city.is_empty() {
-            lines.push(Line {
-                label: "city".to_string(),
-                color: CITY_COLOR,
-                width: 3,
-                points: city,
-            });
+            lines.push(Line { label: "city".to_string(), color: CITY_COLOR, width: 3, points: city });
         }
         for (i, (name, points)) in districts.into_iter().enumerate() {
             lines.push(Line {
@@ -106,15 +98,9 @@ impl DeliveryRatioChart {
             });
         }
 
-        let last_t = lines
-            .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.0))
-            .fold(0.0, f64::max);
+        let last_t = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)).fold(0.0, f64::max);
         let x_max = (report.simulated_seconds / unit_s).max(last_t);
-        let y_min_seen = lines
-            .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.1))
-            .fold(1.0, f64::min);
+        let y_min_seen = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(1.0, f64::min);
         let (y_min, y_max) = y_range(y_min_seen);
 
         DeliveryRatioChart {
@@ -141,22 +127,14 @@ fn y_range(min: f64) -> (f64, f64) {
 /// Decimals needed on the y axis to tell its roughly ten ticks apart.
 fn y_decimals(span: f64) -> usize {
     let needed = (-(span / 10.0).log10()).ceil();
-    if needed.is_finite() {
-        needed.clamp(2.0, 6.0) as usize
-    } else {
-        2
-    }
+    if needed.is_finite() { needed.clamp(2.0, 6.0) as usize } else { 2 }
 }
 
 /// A time tick without trailing zeros ("20", "1.5"), rounded to hide float noise from tick maths.
 fn trim_tick(v: f64) -> String {
     let text = format!("{v:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
-    }
+    if text == "-0" { "0".to_string() } else { text.to_string() }
 }
 
 impl Chart for DeliveryRatioChart {
@@ -191,40 +169,25 @@ impl Chart for DeliveryRatioChart {
 
         // Districts first so the city line is drawn on top of them.
         for line in self.lines.iter().rev() {
-            chart.draw_series(LineSeries::new(
-                line.points.iter().copied(),
-                line.color.stroke_width(line.width),
-            ))?;
+            chart.draw_series(LineSeries::new(line.points.iter().copied(), line.color.stroke_width(line.width)))?;
         }
 
         if self.lines.is_empty() {
             let style = TextStyle::from((FONT, 18)).pos(Pos::new(HPos::Center, VPos::Center));
             let (w, h) = plot_area.dim_in_pixel();
-            plot_area.draw_text(
-                "no delivery-ratio samples in this run",
-                &style,
-                (w as i32 / 2, h as i32 / 2),
-            )?;
+            plot_area.draw_text("no delivery-ratio samples in this run", &style, (w as i32 / 2, h as i32 / 2))?;
         }
 
         let entries: Vec<LegendEntry> = self
             .lines
             .iter()
-            .map(|l| LegendEntry {
-                mark: Mark::Line {
-                    color: l.color,
-                    width: l.width,
-                },
-                label: l.label.clone(),
-            })
+            .map(|l| LegendEntry { mark: Mark::Line { color: l.color, width: l.width }, label: l.label.clone() })
             .collect();
         draw_legend(&legend_area, 30, "Scope", &entries)?;
 
         // Say how to read the x positions, in small print under the legend heading's column.
         let grey = BLACK.mix(0.6);
-        let note = TextStyle::from((FONT, 12, FontStyle::Normal))
-            .color(&grey)
-            .pos(Pos::new(HPos::Left, VPos::Bottom));
+        let note = TextStyle::from((FONT, 12, FontStyle::Normal)).color(&grey).pos(Pos::new(HPos::Left, VPos::Bottom));
         let (_, legend_h) = legend_area.dim_in_pixel();
         legend_area.draw_text("points at bucket midpoints", &note, (8, legend_h as i32 - 20))?;
         Ok(())
