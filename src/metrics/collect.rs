@@ -29,6 +29,8 @@ pub struct Metrics {
     cells: Vec<Cell>,
     generated: u64,
     sent: u64,
+    transmissions: u64,
+    acks: (u64, u64, u64),
     delayed: u64,
     delivered: u64,
     lost: [u64; LossCause::ALL.len()],
@@ -54,6 +56,8 @@ impl Metrics {
             scopes,
             generated: 0,
             sent: 0,
+            transmissions: 0,
+            acks: (0, 0, 0),
             delayed: 0,
             delivered: 0,
             lost: [0; LossCause::ALL.len()],
@@ -81,9 +85,31 @@ impl Metrics {
         }
     }
 
-    /// A reading was put on the air.
-    pub fn sent(&mut self) {
-        self.sent += 1;
+    /// A transmission went on the air; `first` for a reading's first transmission.
+    pub fn transmitted(&mut self, first: bool) {
+        self.transmissions += 1;
+        if first {
+            self.sent += 1;
+        }
+    }
+
+    /// An ACK went out, in RX1 (`true`) or RX2.
+    pub fn ack(&mut self, rx1: bool) {
+        if rx1 {
+            self.acks.0 += 1;
+        } else {
+            self.acks.1 += 1;
+        }
+    }
+
+    /// An ACK could not be sent.
+    pub fn ack_blocked(&mut self) {
+        self.acks.2 += 1;
+    }
+
+    /// ACKs sent in RX1, in RX2, and not sent.
+    pub fn acks(&self) -> (u64, u64, u64) {
+        self.acks
     }
 
     /// A reading had to wait for its duty cycle.
@@ -136,6 +162,7 @@ impl Metrics {
         Uplinks {
             generated: self.generated,
             sent: self.sent,
+            transmissions: self.transmissions,
             delivered: self.delivered,
             delivery_ratio: ratio(self.delivered, self.generated),
             lost: LossCause::ALL.iter().map(|c| (c.name(), self.lost[*c as usize])).collect::<BTreeMap<_, _>>(),

@@ -20,12 +20,19 @@ pub enum LossCause {
     GatewayBusy,
     /// The device's regulatory duty cycle did not let it send (drop policy, or too long a wait).
     DutyCycle,
+    /// Every gateway that heard it was transmitting a downlink at the time (half-duplex).
+    GatewayTransmitting,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 4] =
-        [LossCause::OutOfRange, LossCause::Collision, LossCause::GatewayBusy, LossCause::DutyCycle];
+    pub const ALL: [LossCause; 5] = [
+        LossCause::OutOfRange,
+        LossCause::Collision,
+        LossCause::GatewayBusy,
+        LossCause::DutyCycle,
+        LossCause::GatewayTransmitting,
+    ];
 
     /// The name used in summary.json and timeseries.csv.
     pub fn name(self) -> &'static str {
@@ -34,6 +41,7 @@ impl LossCause {
             LossCause::Collision => "collision",
             LossCause::GatewayBusy => "gateway_busy",
             LossCause::DutyCycle => "duty_cycle",
+            LossCause::GatewayTransmitting => "gateway_transmitting",
         }
     }
 
@@ -44,6 +52,7 @@ impl LossCause {
             LossCause::Collision => "lost_collision",
             LossCause::GatewayBusy => "lost_gateway_busy",
             LossCause::DutyCycle => "lost_duty_cycle",
+            LossCause::GatewayTransmitting => "lost_gateway_transmitting",
         }
     }
 }
@@ -132,6 +141,8 @@ pub struct Uplinks {
     pub generated: u64,
     /// Readings put on the air.
     pub sent: u64,
+    /// Transmissions, counting retransmissions and NbTrans repetitions.
+    pub transmissions: u64,
     /// Readings that reached the network server (counted once however many gateways heard them).
     pub delivered: u64,
     /// delivered / generated (1 when nothing was generated).
@@ -170,6 +181,12 @@ pub struct RadioReport {
     pub duty_cycle: &'static str,
     /// Uplinks that waited for a sub-band to reopen.
     pub duty_cycle_delayed: u64,
+    /// ACKs for confirmed uplinks sent in RX1.
+    pub acks_rx1: u64,
+    /// ACKs sent in RX2 (RX1's sub-band was closed at the gateway).
+    pub acks_rx2: u64,
+    /// ACKs the gateway's duty cycle did not allow at all.
+    pub acks_blocked: u64,
     /// Sensors that no gateway can hear even at their spreading factor.
     pub sensors_out_of_range: u64,
     /// Mean number of gateways that hear a sensor.
@@ -225,6 +242,10 @@ pub struct GatewayReport {
     pub collided: u64,
     /// Of those, lost because all demodulation paths were busy.
     pub busy: u64,
+    /// Of those, lost while the gateway was transmitting.
+    pub deafened: u64,
+    /// Downlinks (ACKs) sent.
+    pub downlinks: u64,
     /// Received airtime / (channels x simulated time).
     pub utilisation: f64,
 }

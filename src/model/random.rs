@@ -21,6 +21,8 @@ pub enum Purpose {
     Shadowing = 5,
     /// Building penetration loss of an indoor sensor.
     BuildingLoss = 6,
+    /// When an unacknowledged uplink is sent again (ACK timeout).
+    Retransmission = 7,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche of one 64-bit word.

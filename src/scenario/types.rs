@@ -216,6 +216,14 @@ pub struct SensorGroupSpec {
     /// Transmit power, e.g. "14dBm".
     #[serde(default)]
     pub tx_power: Option<Dbm>,
+    /// Confirmed uplinks: the network server ACKs each one and the device retransmits when no
+    /// ACK comes (default false).
+    #[serde(default)]
+    pub confirmed: Option<bool>,
+    /// Transmissions per reading at most: the retry limit for confirmed uplinks (default 8), or
+    /// NbTrans, the number of copies of each unconfirmed uplink (default 1).
+    #[serde(default)]
+    pub transmissions: Option<u8>,
     /// Fixed LoRa spreading factor 7..12; by default each sensor gets the lowest SF its link
     /// budget to the best gateway allows.
     #[serde(default)]

@@ -103,6 +103,10 @@ pub struct SensorGroup {
     pub spreading_factor: Option<u8>,
     /// Index of the only district, or None to spread by shares.
     pub district: Option<usize>,
+    /// Confirmed uplinks.
+    pub confirmed: bool,
+    /// Transmissions per reading at most (retry limit or NbTrans).
+    pub transmissions: u8,
     /// Inside buildings (random penetration loss).
     pub indoor: bool,
     /// Extra loss on every link, dB.
@@ -492,6 +496,15 @@ impl Checker<'_> {
                 Some("buried parking sensors lose on the order of 10-20 dB"),
             );
         }
+        let confirmed = g.confirmed.unwrap_or(false);
+        let transmissions = g.transmissions.unwrap_or(if confirmed { 8 } else { 1 });
+        if !(1..=15).contains(&transmissions) {
+            self.err(
+                &path.key("transmissions"),
+                format!("{transmissions} transmissions; LoRaWAN allows 1..15"),
+                Some("NbTrans is 1..15; confirmed uplinks usually allow up to 8"),
+            );
+        }
         let disc = g.disc.map(|d| (d.center.x.0, d.center.y.0, d.radius.0));
         if let Some((x, y, r)) = disc {
             let side = city.map_or(f64::INFINITY, |c| c.side_m);
@@ -524,6 +537,8 @@ impl Checker<'_> {
             tx_power_dbm,
             spreading_factor: g.spreading_factor,
             district,
+            confirmed,
+            transmissions,
             indoor: g.indoor.unwrap_or(false),
             extra_loss_db: g.extra_loss.map_or(0.0, |d| d.0),
             disc,

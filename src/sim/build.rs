@@ -6,6 +6,7 @@
 use bevy_ecs::prelude::*;
 
 use super::coverage::{Coverage, DISTANCE_BAND_M, DISTANCE_BANDS, LinkModel, LinkPoint, SensorLinks};
+use super::mac::GroupMac;
 use super::transmit::DutyCycleRules;
 use crate::model::adr::{AdrParams, AdrState};
 use crate::model::duty_cycle::{
@@ -125,6 +126,30 @@ pub struct RunConfig {
     pub adr: Option<AdrParams>,
     /// Receiver noise floor for SNR, dBm.
     pub noise_floor_dbm: f64,
+    /// Per-group MAC settings.
+    pub mac: Vec<GroupMac>,
+    /// Gateway downlink rules.
+    pub downlink: DownlinkRules,
+}
+
+/// How gateways may answer: ACK airtime and the sub-bands (with duty cycles) of RX1 and RX2.
+#[derive(Clone, Debug)]
+pub struct DownlinkRules {
+    /// Time on air of an ACK (empty downlink frame) per SF7..SF12, µs.
+    pub ack_airtime_us: [u64; 6],
+    /// RX1 sub-band slot of each uplink channel (RX1 answers on the uplink's frequency in EU868).
+    pub rx1_bands: Vec<Option<usize>>,
+    /// RX2 sub-band slot (869.525 MHz in EU868).
+    pub rx2_band: Option<usize>,
+    /// Duty cycle of each slot.
+    pub band_duty: Vec<f64>,
+}
+
+impl DownlinkRules {
+    /// The RX1 sub-band slot for an uplink on `channel`.
+    pub fn rx1_band(&self, channel: u8) -> Option<usize> {
+        self.rx1_bands.get(usize::from(channel)).copied().flatten()
+    }
 }
 
 /// The network server's ADR state for one device: recent SNRs, and a new setting on its way
@@ -168,6 +193,35 @@ pub struct Layout {
     /// Sensors per distance band.
     pub band_sensors: Vec<u64>,
 }
+
+/// EU868 gateways answer in RX1 on the uplink's frequency (its sub-band's duty cycle) and in
+/// RX2 on 869.525 MHz (the 10 % sub-band); US915 downlinks use their own band without duty
+/// cycle. An ACK is an empty frame: 12 bytes of MAC header, frame header and MIC, no CRC.
+fn downlink_rules(
+    plan: Plan,
+    bands: &[usize],
+    uplink: &DutyCycleRules,
+    cr: CodingRate,
+    bw: Bandwidth,
+) -> DownlinkRules {
+    let ack_airtime_us =
+        SpreadingFactor::ALL.map(|sf| LoraParams { cr, crc: false, ..LoraParams::uplink(sf, bw) }.time_on_air_us(12));
+    if plan == Plan::Us915 {
+        return DownlinkRules { ack_airtime_us, rx1_bands: Vec::new(), rx2_band: None, band_duty: Vec::new() };
+    }
+    let rx2 = sub_band_of(RX2_EU868_MHZ);
+    let mut band_duty: Vec<f64> = bands.iter().map(|b| EU868_SUB_BANDS[*b].duty_cycle).collect();
+    band_duty.extend(rx2.map(|b| EU868_SUB_BANDS[b].duty_cycle));
+    DownlinkRules {
+        ack_airtime_us,
+        rx1_bands: uplink.channel_band.iter().map(|b| Some(*b)).collect(),
+        rx2_band: rx2.map(|_| bands.len()),
+        band_duty,
+    }
+}
+
+/// EU868 RX2 frequency, MHz.
+pub const RX2_EU868_MHZ: f64 = 869.525;
 
 /// The path-loss model a scenario names.
 pub fn path_loss_model(p: PathLoss) -> PathLossModel {
@@ -423,6 +477,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     for sf in SpreadingFactor::ALL {
         symbol_us[sf.index()] = LoraParams::uplink(sf, bw).symbol_time_s() * 1e6;
     }
+    let downlink = downlink_rules(plan, &bands, &duty_cycle, cr, bw);
     let config = RunConfig {
         seed,
         duration: scenario.duration,
@@ -446,6 +501,12 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         tx_dbm: scenario.groups.iter().map(|g| g.tx_power_dbm).collect(),
         adr: lw.adr,
         noise_floor_dbm: noise_floor_dbm(bw.hz(), DEFAULT_NOISE_FIGURE_DB),
+        mac: scenario
+            .groups
+            .iter()
+            .map(|g| GroupMac { confirmed: g.confirmed, transmissions: g.transmissions })
+            .collect(),
+        downlink,
     };
     if config.adr.is_some() {
         for e in &index {

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use super::build::RunConfig;
 use super::clock::Clock;
 use super::transmit::{Air, Rx};
+use crate::model::duty_cycle::DutyCycleTracker;
 use crate::model::interference::{Rule, Signal, energy, resolve, survives_sir};
 
 /// Which energy-based SIR tests a receiver applies.
@@ -52,6 +53,8 @@ pub enum RxOutcome {
     Collision,
     /// No free demodulation path when it arrived.
     Busy,
+    /// The gateway was transmitting a downlink during it (gateways are half-duplex).
+    Transmitting,
 }
 
 /// A reception a gateway is still listening to.
@@ -78,7 +81,7 @@ pub struct Decision {
 }
 
 /// One gateway's receiver: receptions in progress per channel, locked demodulators, counters.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Receiver {
     active: Vec<Vec<Active>>,
     /// End times of receptions holding a demodulation path.
@@ -94,8 +97,16 @@ pub struct Receiver {
     pub collided: u64,
     /// Receptions lost for want of a demodulation path.
     pub busy: u64,
+    /// Receptions lost while the gateway was transmitting.
+    pub deafened: u64,
     /// Sum of received airtime, µs.
     pub airtime_us: u64,
+    /// The gateway's own downlink duty cycle (RX1 sub-bands, then RX2's).
+    pub downlink: DutyCycleTracker,
+    /// Downlink transmissions (start, end), µs, during which it hears nothing.
+    tx_windows: Vec<(u64, u64)>,
+    /// Downlinks sent.
+    pub downlinks: u64,
 }
 
 fn sf_index(sf: u8) -> usize {
@@ -103,9 +114,30 @@ fn sf_index(sf: u8) -> usize {
 }
 
 impl Receiver {
-    /// A receiver listening on `channels` channels with `paths` demodulators.
-    pub fn new(channels: u8, paths: u8) -> Self {
-        Receiver { active: vec![Vec::new(); channels as usize], paths: usize::from(paths), ..Default::default() }
+    /// A receiver listening on `channels` channels with `paths` demodulators, tracking the duty
+    /// cycle of `downlink_bands` sub-bands for its own transmissions.
+    pub fn new(channels: u8, paths: u8, downlink_bands: usize) -> Self {
+        Receiver {
+            active: vec![Vec::new(); channels as usize],
+            path_ends: Vec::new(),
+            paths: usize::from(paths),
+            decisions: Vec::new(),
+            receptions: 0,
+            decoded: 0,
+            collided: 0,
+            busy: 0,
+            deafened: 0,
+            airtime_us: 0,
+            downlink: DutyCycleTracker::new(downlink_bands),
+            tx_windows: Vec::new(),
+            downlinks: 0,
+        }
+    }
+
+    /// The gateway transmits from `start` to `end`: receptions overlapping it are lost.
+    pub fn transmit(&mut self, start: u64, end: u64) {
+        self.tx_windows.push((start, end));
+        self.downlinks += 1;
     }
 
     fn retire(&mut self, channel: usize, before: u64, model: ReceiverModel) {
@@ -125,8 +157,11 @@ impl Receiver {
                     &a.interference,
                     model.sir == SirTest::CrossSf,
                 );
+            let deaf = self.tx_windows.iter().any(|&(s, e)| s < a.rx.end && a.rx.start < e);
             let outcome = if a.busy {
                 RxOutcome::Busy
+            } else if deaf {
+                RxOutcome::Transmitting
             } else if a.collided || sir_lost {
                 RxOutcome::Collision
             } else {
@@ -138,6 +173,7 @@ impl Receiver {
                 RxOutcome::Decoded => self.decoded += 1,
                 RxOutcome::Collision => self.collided += 1,
                 RxOutcome::Busy => self.busy += 1,
+                RxOutcome::Transmitting => self.deafened += 1,
             }
             self.decisions.push(Decision { uplink: a.rx.uplink, end: a.rx.end, outcome, rssi_dbm: a.rx.rssi_dbm });
         }
@@ -175,6 +211,9 @@ impl Receiver {
         for ch in 0..self.active.len() {
             self.retire(ch, horizon, model);
         }
+        // Downlinks that ended before anything still on the air began can no longer matter.
+        let oldest = self.active.iter().flatten().map(|a| a.rx.start).min().unwrap_or(horizon);
+        self.tx_windows.retain(|&(_, end)| end > oldest);
         // Decisions come out per channel; order them so that downstream work is in time order.
         self.decisions.sort_unstable_by_key(|d| (d.end, d.uplink));
     }
@@ -224,7 +263,7 @@ mod tests {
 
     #[test]
     fn overlaps_collide_only_on_same_channel_and_sf() {
-        let mut r = Receiver::new(2, 8);
+        let mut r = Receiver::new(2, 8, 0);
         let inbox = [
             rx(0, 0, 100, 0, 7, -100.0),
             rx(1, 50, 150, 0, 7, -100.0),
@@ -241,7 +280,7 @@ mod tests {
 
     #[test]
     fn straddling_receptions_wait_for_the_next_step() {
-        let mut r = Receiver::new(1, 8);
+        let mut r = Receiver::new(1, 8, 0);
         r.process(&[rx(0, 0, 150, 0, 7, -100.0)], 100, ALOHA, &SYM);
         assert!(r.decisions.is_empty());
         r.process(&[rx(1, 120, 200, 0, 7, -100.0)], 300, ALOHA, &SYM);
@@ -252,7 +291,7 @@ mod tests {
     fn a_ninth_concurrent_packet_finds_no_demodulator() {
         // Eight packets on eight channels hold all eight SX1301 paths; the ninth, arriving
         // while they are all on the air, is lost as busy; a tenth after they end is decoded.
-        let mut r = Receiver::new(8, 8);
+        let mut r = Receiver::new(8, 8, 0);
         let mut inbox: Vec<Rx> = (0..8).map(|k| rx(k, k * 10, 1_000 + k * 10, k as u8, 7, -100.0)).collect();
         inbox.push(rx(8, 500, 1_500, 0, 9, -100.0));
         inbox.push(rx(9, 2_000, 3_000, 1, 7, -100.0));
@@ -270,17 +309,28 @@ mod tests {
         // An SF12 packet (1 s, -125 dBm) fully covering an SF7 packet (50 ms, -90 dBm). SF12's
         // energy against the SF7 one: SIR = (-125 dBm x 1 s) / (-90 dBm x 50 ms) = -35 + 13.0
         // = -22.0 dB >= -36 dB: survives. SF7 against SF12: +35 dB >= -16 dB: survives.
-        let mut r = Receiver::new(1, 8);
+        let mut r = Receiver::new(1, 8, 0);
         r.process(&[rx(0, 0, 1_000_000, 0, 12, -125.0), rx(1, 100_000, 150_000, 0, 7, -90.0)], u64::MAX, model, &SYM);
         assert_eq!(outcomes(&r), vec![(0, RxOutcome::Decoded), (1, RxOutcome::Decoded)]);
         // Now the SF7 interferer lasts 900 ms at -85 dBm: SIR for SF12 = -40 + 0.46 = -39.5 dB
         // < -36 dB: the SF12 packet is lost; the SF7 one (SIR +40 dB) survives.
-        let mut r = Receiver::new(1, 8);
+        let mut r = Receiver::new(1, 8, 0);
         r.process(&[rx(0, 0, 1_000_000, 0, 12, -125.0), rx(1, 100_000, 1_000_000, 0, 7, -85.0)], u64::MAX, model, &SYM);
         assert_eq!(outcomes(&r), vec![(0, RxOutcome::Collision), (1, RxOutcome::Decoded)]);
         // With SFs orthogonal (inter-SF off) both survive.
-        let mut r = Receiver::new(1, 8);
+        let mut r = Receiver::new(1, 8, 0);
         r.process(&[rx(0, 0, 1_000_000, 0, 12, -125.0), rx(1, 100_000, 1_000_000, 0, 7, -85.0)], u64::MAX, ALOHA, &SYM);
         assert_eq!(outcomes(&r), vec![(0, RxOutcome::Decoded), (1, RxOutcome::Decoded)]);
+    }
+
+    #[test]
+    fn a_transmitting_gateway_hears_nothing() {
+        // A downlink from 1,000 to 2,000 µs deafens the gateway: a reception overlapping it is
+        // lost as Transmitting, one after it is decoded.
+        let mut r = Receiver::new(1, 8, 0);
+        r.transmit(1_000, 2_000);
+        r.process(&[rx(0, 500, 1_500, 0, 7, -100.0), rx(1, 2_000, 3_000, 0, 7, -100.0)], u64::MAX, ALOHA, &SYM);
+        assert_eq!(outcomes(&r), vec![(0, RxOutcome::Transmitting), (1, RxOutcome::Decoded)]);
+        assert_eq!((r.deafened, r.downlinks), (1, 1));
     }
 }

@@ -23,6 +23,7 @@ pub mod channel;
 pub mod clock;
 pub mod coverage;
 pub mod gateway;
+pub mod mac;
 pub mod sense;
 pub mod transmit;
 
@@ -50,6 +51,9 @@ pub struct Progress {
     pub events: u64,
 }
 
+/// Longest the engine runs past the duration to settle retransmissions and delayed uplinks.
+pub const MAX_SETTLING: SimTime = SimTime::from_secs(3_600);
+
 /// How to run.
 pub struct RunOptions<'a> {
     /// Engine step width.
@@ -69,9 +73,11 @@ impl Default for RunOptions<'_> {
 /// Runs a scenario to the end and returns its report. The `run` block's wall time and start
 /// are left for the caller to fill in.
 pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
-    // With ADR, a new setting reaches the device in RX1, 1 s after the uplink; steps no longer
-    // than that let it apply to exactly the uplinks after it, whatever step was asked for.
-    let max_step = if scenario.lorawan.adr.is_some() { gateway::RX1_DELAY_US } else { u64::MAX };
+    // ADR settings and ACKs reach the device in RX1, 1 s after an uplink, and retransmissions
+    // follow within seconds; steps no longer than that let every answer reach exactly the
+    // uplinks after it, whatever step was asked for.
+    let answers = scenario.lorawan.adr.is_some() || scenario.groups.iter().any(|g| g.confirmed || g.transmissions > 1);
+    let max_step = if answers { mac::RX1_DELAY_US } else { u64::MAX };
     let step = SimTime(opts.step.0.clamp(1, max_step));
     let mut world = build::build(scenario, step);
     let gateways = world.resource::<build::Layout>().gateways.len();
@@ -102,23 +108,29 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         InterferenceModel::Sir => channel::ReceiverModel { same_sf: None, sir: channel::SirTest::All },
     };
     let demodulators = world.resource::<build::Layout>().gateway_demodulators.clone();
+    let downlink_bands = world.resource::<build::RunConfig>().downlink.band_duty.len();
     world.insert_resource(channel::Receivers {
-        gateways: demodulators.iter().map(|&d| channel::Receiver::new(lw.channels, d)).collect(),
+        gateways: demodulators.iter().map(|&d| channel::Receiver::new(lw.channels, d, downlink_bands)).collect(),
         model,
     });
 
     let mut schedule = Schedule::default();
     schedule.add_systems((sense::sense, transmit::transmit, channel::channel, gateway::gateway).chain());
 
+    // Readings stop at the end of the duration; steps go on until every attempt in flight or
+    // waiting to be retransmitted has settled, then a last step settles anything on the air.
     let steps = scenario.duration.0.div_ceil(step.0);
-    for n in 0..=steps {
+    let mut n = 0;
+    loop {
+        let busy = !world.resource::<transmit::Deferred>().0.is_empty()
+            || !world.resource::<transmit::InFlight>().slots.is_empty();
+        let draining = n >= steps && (!busy || n >= steps + MAX_SETTLING.0 / step.0);
         {
             let mut c = world.resource_mut::<clock::Clock>();
             c.step = n;
             c.step_start = SimTime(n * step.0);
             c.step_end = SimTime((n + 1) * step.0);
-            // One extra step after the end settles everything still on the air.
-            c.draining = n == steps;
+            c.draining = draining;
         }
         world.resource_mut::<calendar::Calendar<Entity>>().open_step(n);
         schedule.run(&mut world);
@@ -126,6 +138,10 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
             let events = world.resource::<Metrics>().events;
             cb(Progress { now: SimTime(((n + 1) * step.0).min(scenario.duration.0)), end: scenario.duration, events });
         }
+        if draining {
+            break;
+        }
+        n += 1;
     }
     observe(scenario, &mut world)
 }
@@ -153,6 +169,8 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             decoded: r.decoded,
             collided: r.collided,
             busy: r.busy,
+            deafened: r.deafened,
+            downlinks: r.downlinks,
             utilisation: r.airtime_us as f64 / 1e6 / (channels * duration_s),
         })
         .collect();
@@ -188,6 +206,9 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
                 DutyCyclePolicy::Off => "off",
             },
             duty_cycle_delayed: metrics.delayed_count(),
+            acks_rx1: metrics.acks().0,
+            acks_rx2: metrics.acks().1,
+            acks_blocked: metrics.acks().2,
             channels: scenario.lorawan.channels,
             sf_distribution,
             sensors_out_of_range,

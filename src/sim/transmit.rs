@@ -17,6 +17,7 @@ use bevy_ecs::system::SystemParam;
 use super::build::{Adr, LoraDevice, RunConfig};
 use super::clock::Clock;
 use super::coverage::Coverage;
+use super::mac::{self, Attempt, MacCtx};
 use super::sense::Readings;
 use crate::metrics::report::TxRecord;
 use crate::metrics::{LossCause, Metrics};
@@ -49,29 +50,23 @@ pub struct Air {
     pub inbox: Vec<Vec<Rx>>,
 }
 
-/// An uplink some gateway has not decided yet.
+/// An attempt some gateway has not decided yet.
 #[derive(Clone, Copy, Debug)]
 pub struct Pending {
-    /// When the reading was taken, µs.
-    pub generated: u64,
-    /// Sensor district.
-    pub district: u16,
-    /// Sensor group.
-    pub group: u16,
-    /// Sensor distance band.
-    pub band: u8,
-    /// Sensor id.
-    pub sensor: u32,
-    /// The sensor's entity (for the network server's ADR).
-    pub entity: Entity,
+    /// The transmission.
+    pub tx: Planned,
+    /// When it ends, µs.
+    pub end: u64,
     /// Gateways still to decide.
     pub waiting: u32,
     /// Earliest arrival at the network server over the gateways that decoded it (u64::MAX: none).
     pub arrival: u64,
-    /// Strongest received power among the gateways that decoded it (for ADR), dBm.
-    pub best_rssi_dbm: f32,
+    /// Strongest decoding gateway and its received power.
+    pub best: Option<(u32, f32)>,
     /// Whether some gateway lost it to interference.
     pub collided: bool,
+    /// Whether some gateway missed it while transmitting a downlink.
+    pub transmitting: bool,
 }
 
 /// Uplinks on the air or awaiting a gateway's decision, indexed by sequence number.
@@ -147,11 +142,17 @@ pub struct Planned {
     pub band: u8,
     /// The sensor's entity.
     pub entity: Entity,
+    /// Frame counter (the sensor's reading number).
+    pub seq: u32,
+    /// Transmission number of this reading, from 1.
+    pub attempt: u8,
+    /// Earliest arrival of an earlier attempt at the network server (u64::MAX: none).
+    pub prior_arrival: u64,
 }
 
 impl Planned {
-    fn key(&self) -> (u64, u32, u64) {
-        (self.start, self.sensor, self.generated)
+    fn key(&self) -> (u64, u32, u64, u8) {
+        (self.start, self.sensor, self.generated, self.attempt)
     }
 }
 
@@ -184,17 +185,17 @@ pub struct Deferred(pub BinaryHeap<Reverse<Planned>>);
 pub struct Trace(pub Option<Vec<TxRecord>>);
 
 /// Chooses a channel and start time under the duty-cycle rules; `None` when the uplink must be
-/// dropped. Draws are keyed by (sensor, frame counter), so the choice is order-independent.
-fn plan_channel(
+/// dropped. Draws are keyed by (sensor, `counter`), so the choice is order-independent.
+pub fn plan_channel(
     cfg: &RunConfig,
     dc: &mut DutyCycleTracker,
     sensor: u32,
-    fcnt: u32,
+    counter: u64,
     at: u64,
     airtime: u64,
 ) -> Option<(u8, u64, bool)> {
     let rules = &cfg.duty_cycle;
-    let x = draw(cfg.seed, Purpose::Channel, u64::from(sensor), u64::from(fcnt));
+    let x = draw(cfg.seed, Purpose::Channel, u64::from(sensor), counter);
     let n = u64::from(cfg.channels);
     if rules.policy == DutyCyclePolicy::Off {
         return Some((below(x, n) as u8, at, false));
@@ -228,7 +229,7 @@ pub fn transmit(
     readings: Res<Readings>,
     coverage: Res<Coverage>,
     mut out: TransmitOut,
-    mut devices: Query<(&mut LoraDevice, Option<&mut Adr>)>,
+    mut devices: DeviceQuery,
 ) {
     let step_end = if clock.draining { u64::MAX } else { clock.step_end.0 };
     let mut batch: Vec<Planned> = Vec::with_capacity(readings.0.len());
@@ -245,7 +246,9 @@ pub fn transmit(
             adr.next = None;
         }
         let airtime = u64::from(dev.airtime_us);
-        let Some((channel, start, delayed)) = plan_channel(&cfg, &mut dev.duty, r.sensor, r.seq, r.at, airtime) else {
+        let counter = u64::from(r.seq) << 4;
+        let Some((channel, start, delayed)) = plan_channel(&cfg, &mut dev.duty, r.sensor, counter, r.at, airtime)
+        else {
             out.metrics.lost(SimTime(r.at), r.district, r.group, r.band, LossCause::DutyCycle);
             continue;
         };
@@ -265,6 +268,9 @@ pub fn transmit(
             tx_offset_db: dev.tx_offset_db,
             band: r.band,
             entity: r.entity,
+            seq: r.seq,
+            attempt: 1,
+            prior_arrival: u64::MAX,
         };
         if start < step_end {
             batch.push(p);
@@ -285,14 +291,21 @@ pub fn transmit(
         inbox.clear();
     }
     for p in &batch {
-        dispatch(p, &cfg, &coverage, &mut out);
+        dispatch(p, &cfg, &coverage, clock.draining, &mut out, &mut devices);
     }
 }
 
-/// Sends one planned transmission to every gateway that hears it at its SF and power (or loses
-/// it as out of range).
-fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, out: &mut TransmitOut) {
-    out.metrics.sent();
+/// Sends one planned transmission to every gateway that hears it at its SF and power; an
+/// attempt nobody hears is settled at once as out of range.
+fn dispatch(
+    p: &Planned,
+    cfg: &RunConfig,
+    coverage: &Coverage,
+    last_step: bool,
+    out: &mut TransmitOut,
+    devices: &mut DeviceQuery,
+) {
+    out.metrics.transmitted(p.attempt == 1);
     if let Some(trace) = out.trace.0.as_mut() {
         trace.push(TxRecord {
             sensor: p.sensor,
@@ -321,23 +334,28 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, out: &mut Transmi
         }
     }
     if heard == 0 {
-        out.metrics.lost(SimTime(p.generated), p.district, p.group, p.band, LossCause::OutOfRange);
+        if let Ok((mut dev, adr)) = devices.get_mut(p.entity) {
+            let attempt = Attempt { tx: *p, end, arrival: u64::MAX, cause: LossCause::OutOfRange, best: None };
+            let mut ctx =
+                MacCtx { cfg, metrics: &mut out.metrics, deferred: &mut out.deferred, gateways: None, last_step };
+            mac::settle(attempt, &mut dev, adr.map(|a| a.into_inner()), &mut ctx);
+        }
         return;
     }
     out.inflight.slots.push_back(Some(Pending {
-        generated: p.generated,
-        district: p.district,
-        group: p.group,
-        band: p.band,
-        sensor: p.sensor,
-        entity: p.entity,
+        tx: *p,
+        end,
         waiting: heard,
         arrival: u64::MAX,
-        best_rssi_dbm: f32::NEG_INFINITY,
+        best: None,
         collided: false,
+        transmitting: false,
     }));
     out.metrics.add_events(u64::from(heard));
 }
+
+/// The sensors' radios, with ADR state where ADR runs.
+pub type DeviceQuery<'w, 's> = Query<'w, 's, (&'static mut LoraDevice, Option<&'static mut Adr>)>;
 
 /// What the transmit system writes.
 #[derive(SystemParam)]

@@ -4,6 +4,7 @@ mod accounting;
 mod adr;
 mod aloha;
 mod common;
+mod confirmed;
 mod determinism;
 mod duty_cycle;
 mod invalid_scenarios;
