@@ -3,7 +3,9 @@
 //! and draws the side legends. The charts themselves live in the submodules.
 
 pub mod coverage_map;
+pub mod delivery_by_distance;
 pub mod delivery_ratio;
+pub mod gateway_load;
 
 use std::fs;
 use std::path::Path;
@@ -41,7 +43,9 @@ pub(crate) trait Chart {
 pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     fs::create_dir(dir).map_err(OutputError::io(dir))?;
     render(&delivery_ratio::DeliveryRatioChart::new(report), dir)?;
-    render(&coverage_map::CoverageMapChart::new(report), dir)
+    render(&coverage_map::CoverageMapChart::new(report), dir)?;
+    render(&delivery_by_distance::DeliveryByDistanceChart::new(report), dir)?;
+    render(&gateway_load::GatewayLoadChart::new(report), dir)
 }
 
 /// Registers DejaVu Sans (regular and bold) as [`FONT`], once per process. plotters' `ab_glyph`
@@ -114,6 +118,8 @@ pub(crate) enum Mark {
     Dot(RGBColor),
     /// A filled triangle with a white rim.
     Triangle(RGBColor),
+    /// A filled square, as drawn for a bar.
+    Square(RGBColor),
 }
 
 /// One row of a side legend.
@@ -170,6 +176,9 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             }
             Mark::Dot(color) => area.draw(&Circle::new((MARK_X + 12, y), 5, color.filled()))?,
             Mark::Triangle(color) => rimmed_triangle(area, (MARK_X + 12, y), 9, color)?,
+            Mark::Square(color) => {
+                area.draw(&Rectangle::new([(MARK_X + 5, y - 7), (MARK_X + 19, y + 7)], color.filled()))?
+            }
         }
         let label = fit_text(area, &entry.label, &label_style, max_text)?;
         area.draw_text(&label, &label_style, (TEXT_X, y))?;
@@ -182,7 +191,7 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
 }
 
 /// `text`, shortened with a trailing ellipsis until it is at most `max_width` pixels wide.
-fn fit_text<DB: DrawingBackend>(
+pub(crate) fn fit_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle<'_>,

@@ -48,7 +48,7 @@ impl OutputError {
 /// changes.
 ///
 /// The folder holds `summary.json`, `timeseries.csv` and
-/// `charts/{delivery_ratio,coverage_map}.{svg,png}`.
+/// `charts/{delivery_ratio,coverage_map,delivery_by_distance,gateway_load}.{svg,png}`.
 pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
     atomic::write_dir_atomically(dir, |staging| write_contents(report, staging))
 }
@@ -61,14 +61,15 @@ fn write_contents(report: &Report, dir: &Path) -> Result<(), OutputError> {
 }
 
 /// A small but complete report for unit tests: two districts over six hours, a dip in one
-/// district, a handful of sensors on every spreading factor and two gateways.
+/// district, a handful of sensors on every spreading factor, three distance bands (the last one
+/// open) and two gateways, one of them losing receptions to busy demodulators.
 #[cfg(test)]
 pub(crate) fn sample_report() -> Report {
     use std::collections::BTreeMap;
 
     use crate::metrics::report::{
-        Entities, GatewayReport, Latency, LossCause, MapData, RadioReport, RunInfo, SUMMARY_SCHEMA, Sample,
-        ScenarioInfo, ScopeReport, SfCount, SloReport, TimeSeries, Uplinks,
+        DistanceBand, Entities, GatewayReport, Latency, LossCause, MapData, RadioReport, RunInfo, SUMMARY_SCHEMA,
+        Sample, ScenarioInfo, ScopeReport, SfCount, SloReport, TimeSeries, Uplinks,
     };
 
     let bucket_s = 900.0;
@@ -115,29 +116,81 @@ pub(crate) fn sample_report() -> Report {
         seed: 7,
         simulated_seconds,
         entities: Entities { sensors: sensors.len() as u64, gateways: 2 },
-        uplinks: Uplinks { generated: 2900, sent: 2890, delivered: 2880, delivery_ratio: 2880.0 / 2900.0, lost },
+        uplinks: Uplinks {
+            generated: 2900,
+            sent: 2890,
+            transmissions: 2890,
+            delivered: 2880,
+            delivery_ratio: 2880.0 / 2900.0,
+            lost,
+        },
         latency_ms: Latency { p50: 80.0, p95: 120.0, p99: 150.0, max: 400.0, mean: 85.0 },
         radio: RadioReport {
             interference: "capture",
             inter_sf: true,
             duty_cycle: "delay",
             duty_cycle_delayed: 0,
+            acks_rx1: 0,
+            acks_rx2: 0,
+            acks_blocked: 0,
             channels: 8,
             sf_distribution,
             sensors_out_of_range: sensors.iter().filter(|s| s.2 == 0).count() as u64,
             mean_gateways_in_reach: 1.6,
-            distance_bands: Vec::new(),
-            gateways: vec![GatewayReport {
-                id: "gw-0".to_string(),
-                x_m: 600.0,
-                y_m: 1000.0,
-                sensors_in_reach: 200,
-                receptions: 2000,
-                decoded: 1990,
-                collided: 10,
-                busy: 0,
-                utilisation: 0.01,
-            }],
+            distance_bands: vec![
+                DistanceBand {
+                    from_m: 0.0,
+                    to_m: Some(250.0),
+                    sensors: 120,
+                    generated: 1160,
+                    delivered: 1158,
+                    delivery_ratio: 1158.0 / 1160.0,
+                },
+                DistanceBand {
+                    from_m: 250.0,
+                    to_m: Some(500.0),
+                    sensors: 150,
+                    generated: 1450,
+                    delivered: 1440,
+                    delivery_ratio: 1440.0 / 1450.0,
+                },
+                DistanceBand {
+                    from_m: 500.0,
+                    to_m: None,
+                    sensors: 30,
+                    generated: 290,
+                    delivered: 282,
+                    delivery_ratio: 282.0 / 290.0,
+                },
+            ],
+            gateways: vec![
+                GatewayReport {
+                    id: "gw-0".to_string(),
+                    x_m: 600.0,
+                    y_m: 1000.0,
+                    sensors_in_reach: 200,
+                    receptions: 2000,
+                    decoded: 1990,
+                    collided: 10,
+                    busy: 0,
+                    deafened: 0,
+                    downlinks: 0,
+                    utilisation: 0.01,
+                },
+                GatewayReport {
+                    id: "gw-1".to_string(),
+                    x_m: 1400.0,
+                    y_m: 1000.0,
+                    sensors_in_reach: 180,
+                    receptions: 1500,
+                    decoded: 1420,
+                    collided: 50,
+                    busy: 30,
+                    deafened: 0,
+                    downlinks: 0,
+                    utilisation: 0.008,
+                },
+            ],
         },
         districts: vec![ScopeReport {
             name: "North".to_string(),
@@ -205,6 +258,10 @@ mod tests {
             "charts/delivery_ratio.png",
             "charts/coverage_map.svg",
             "charts/coverage_map.png",
+            "charts/delivery_by_distance.svg",
+            "charts/delivery_by_distance.png",
+            "charts/gateway_load.svg",
+            "charts/gateway_load.png",
         ]
         .into_iter()
         .map(String::from)
@@ -220,7 +277,7 @@ mod tests {
         assert_eq!(tree(&dir), expected_files());
         assert!(siblings(tmp.path(), "results").is_empty());
 
-        for chart in ["delivery_ratio", "coverage_map"] {
+        for chart in ["delivery_ratio", "coverage_map", "delivery_by_distance", "gateway_load"] {
             let png = fs::read(dir.join(format!("charts/{chart}.png"))).expect("png");
             assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{chart}.png magic");
             let svg = fs::read_to_string(dir.join(format!("charts/{chart}.svg"))).expect("svg");
@@ -230,6 +287,12 @@ mod tests {
         assert!(svg.contains("Delivery ratio over time — Test town"));
         let svg = fs::read_to_string(dir.join("charts/coverage_map.svg")).expect("svg");
         assert!(svg.contains("Sensors by spreading factor — Test town"));
+        let svg = fs::read_to_string(dir.join("charts/delivery_by_distance.svg")).expect("svg");
+        assert!(svg.contains("Delivery ratio by distance to the nearest gateway — Test town"));
+        assert!(svg.contains("≥ 0.5") && svg.contains("n=150"));
+        let svg = fs::read_to_string(dir.join("charts/gateway_load.svg")).expect("svg");
+        assert!(svg.contains("Receptions per gateway — Test town"));
+        assert!(svg.contains("gw-1") && svg.contains("lost: gateway busy (30)"));
 
         let summary = fs::read_to_string(dir.join("summary.json")).expect("summary");
         assert!(summary.ends_with("}\n"));
