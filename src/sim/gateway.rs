@@ -68,8 +68,14 @@ pub fn gateway(
         } else {
             LossCause::GatewayBusy
         };
-        let Ok((mut dev, adr)) = devices.get_mut(p.tx.entity) else { continue };
         let attempt = Attempt { tx: p.tx, end: p.end, arrival: p.arrival, cause, best: p.best };
-        mac::settle(attempt, &mut dev, adr.map(|a| a.into_inner()), &mut ctx);
+        if mac::wants_device(&attempt, ctx.cfg)
+            && let Ok((mut dev, adr)) = devices.get_mut(p.tx.entity)
+        {
+            let adr = adr.map(|a| a.into_inner());
+            mac::settle(attempt, Some((dev.bypass_change_detection(), adr)), &mut ctx);
+        } else {
+            mac::settle(attempt, None, &mut ctx);
+        }
     }
 }

@@ -70,21 +70,30 @@ pub struct MacCtx<'a> {
     pub last_step: bool,
 }
 
+/// Whether settling `a` may change the device (ADR, or another transmission): only then does
+/// the caller need to look the device up, which costs a random memory access per uplink.
+pub fn wants_device(a: &Attempt, cfg: &RunConfig) -> bool {
+    let mac = cfg.mac[usize::from(a.tx.group)];
+    (cfg.adr.is_some() && a.arrival != u64::MAX) || a.tx.attempt < mac.transmissions
+}
+
 /// Settles one attempt: ACK, retransmission or repetition, ADR, and the reading's final count.
-pub fn settle(a: Attempt, dev: &mut LoraDevice, adr: Option<&mut Adr>, ctx: &mut MacCtx<'_>) {
+/// `device` must be given when [`wants_device`] says so.
+pub fn settle(a: Attempt, device: Option<(&mut LoraDevice, Option<&mut Adr>)>, ctx: &mut MacCtx<'_>) {
     let tx = a.tx;
     let mac = ctx.cfg.mac[usize::from(tx.group)];
     let decoded = a.arrival != u64::MAX;
     let arrival = tx.prior_arrival.min(a.arrival);
+    let mut device = device;
     if decoded
-        && let (Some(params), Some(adr)) = (&ctx.cfg.adr, adr)
+        && let (Some(params), Some((dev, Some(adr)))) = (&ctx.cfg.adr, device.as_mut())
         && let Some((_, rssi)) = a.best
     {
         adapt(params, ctx.cfg, tx.group, rssi, a.end, dev, adr);
     }
     let acked = decoded && mac.confirmed && a.best.is_some_and(|(g, _)| ack(ctx, g as usize, &tx, a.end));
     let again = (!mac.confirmed || !acked) && tx.attempt < mac.transmissions && !ctx.last_step;
-    if again {
+    if again && let Some((dev, _)) = device {
         let counter = (u64::from(tx.seq) << 4) | u64::from(tx.attempt);
         let wait = draw(ctx.cfg.seed, Purpose::Retransmission, u64::from(tx.sensor), counter);
         let (lo, hi) = ACK_TIMEOUT_US;

@@ -237,6 +237,8 @@ pub fn transmit(
         let Ok((mut dev, adr)) = devices.get_mut(r.entity) else {
             continue;
         };
+        // Nothing reads bevy's change ticks, and writing them costs a cache miss per uplink.
+        let dev = dev.bypass_change_detection();
         if let Some(mut adr) = adr
             && let Some(change) = adr.next.filter(|c| c.at <= r.at)
         {
@@ -334,11 +336,15 @@ fn dispatch(
         }
     }
     if heard == 0 {
-        if let Ok((mut dev, adr)) = devices.get_mut(p.entity) {
-            let attempt = Attempt { tx: *p, end, arrival: u64::MAX, cause: LossCause::OutOfRange, best: None };
-            let mut ctx =
-                MacCtx { cfg, metrics: &mut out.metrics, deferred: &mut out.deferred, gateways: None, last_step };
-            mac::settle(attempt, &mut dev, adr.map(|a| a.into_inner()), &mut ctx);
+        let attempt = Attempt { tx: *p, end, arrival: u64::MAX, cause: LossCause::OutOfRange, best: None };
+        let mut ctx = MacCtx { cfg, metrics: &mut out.metrics, deferred: &mut out.deferred, gateways: None, last_step };
+        if mac::wants_device(&attempt, cfg)
+            && let Ok((mut dev, adr)) = devices.get_mut(p.entity)
+        {
+            let adr = adr.map(|a| a.into_inner());
+            mac::settle(attempt, Some((dev.bypass_change_detection(), adr)), &mut ctx);
+        } else {
+            mac::settle(attempt, None, &mut ctx);
         }
         return;
     }
