@@ -20,7 +20,7 @@ pub fn summary(r: &Report, out: &Path) -> String {
         u.generated, u.delivered, u.delivery_ratio
     );
     for (cause, n) in &u.lost {
-        let _ = writeln!(s, "    lost {cause:<14} {n:>12}");
+        let _ = writeln!(s, "    lost {cause:<22} {n:>12}");
     }
     let l = &r.latency_ms;
     let _ = writeln!(s, "  latency ms  p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
