@@ -85,6 +85,20 @@ impl<T: Ord + Copy + Send + Sync + 'static> Calendar<T> {
         }
     }
 
+    /// The first step, from the current one on, with something due; None when nothing is
+    /// scheduled. Lets the engine jump over idle stretches instead of stepping through them.
+    pub fn next_due_step(&self) -> Option<u64> {
+        if !self.now.is_empty() {
+            return Some(self.current);
+        }
+        if let Some(k) =
+            (1..WHEEL_SLOTS as u64).find(|k| !self.slots[((self.current + k) as usize) & (WHEEL_SLOTS - 1)].is_empty())
+        {
+            return Some(self.current + k);
+        }
+        self.overflow.peek().map(|Reverse((t, _))| t / self.slot_us)
+    }
+
     /// The next due entry of the current step that is earlier than `before`.
     pub fn pop_before(&mut self, before: SimTime) -> Option<Due<T>> {
         match self.now.peek() {
@@ -124,5 +138,20 @@ mod tests {
             step += 1;
         }
         assert_eq!(out, vec![(3, 1), (4, 4), (21, 3), (25, 2), (far.0 / 1_000_000, 9)]);
+    }
+
+    #[test]
+    fn idle_stretches_can_be_skipped() {
+        let mut c: Calendar<u32> = Calendar::new(SimTime::from_secs(10));
+        c.open_step(0);
+        assert_eq!(c.next_due_step(), None);
+        c.push(SimTime::from_secs(3_605), 1);
+        // 3,605 s falls in step 360; nothing is due before it.
+        assert_eq!(c.next_due_step(), Some(360));
+        c.open_step(360);
+        assert_eq!(c.pop_before(SimTime::from_secs(3_610)), Some((3_605_000_000, 1)));
+        // Past the wheel's span the overflow heap answers.
+        c.push(SimTime::from_secs(10 * (WHEEL_SLOTS as u64 + 1_000)), 2);
+        assert_eq!(c.next_due_step(), Some(WHEEL_SLOTS as u64 + 1_000));
     }
 }

@@ -14,7 +14,8 @@
 //! 4. [`gateway::gateway`]: decisions forwarded to the network server, deduplicated, settled.
 //!
 //! Cost grows with events: a step touches only the sensors due in it (the calendar) and the
-//! transmissions on the air. Randomness comes from counter-based streams keyed by (seed,
+//! transmissions on the air, and when nothing is on the air the engine jumps straight to the
+//! next step with a report due. Randomness comes from counter-based streams keyed by (seed,
 //! purpose, entity, counter), so results are identical for any step width or thread count.
 
 pub mod build;
@@ -124,6 +125,11 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     loop {
         let busy = !world.resource::<transmit::Deferred>().0.is_empty()
             || !world.resource::<transmit::InFlight>().slots.is_empty();
+        if !busy && n < steps {
+            // Nothing on the air or waiting: jump to the next step with a report due.
+            let next = world.resource::<calendar::Calendar<Entity>>().next_due_step();
+            n = next.map_or(steps, |m| m.clamp(n, steps));
+        }
         let draining = n >= steps && (!busy || n >= steps + MAX_SETTLING.0 / step.0);
         {
             let mut c = world.resource_mut::<clock::Clock>();
