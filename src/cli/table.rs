@@ -67,13 +67,18 @@ pub fn plan(sc: &Scenario) -> String {
         total_uplinks += expected;
         let _ = writeln!(
             s,
-            "  sensors   {:<22} {:>9} x {:<16} every {:<8} {:>4} B {:<8} ~{:.0} uplinks",
+            "  sensors   {:<22} {:>9} x {:<22} every {:<8} {:>4} B {:<8} {:<13} ~{:.0} uplinks",
             g.name,
             g.count,
             g.kind.id,
             g.report_every.to_string(),
             g.payload_bytes,
             g.radio.name(),
+            if g.confirmed {
+                format!("confirmed x{}", g.transmissions)
+            } else {
+                format!("NbTrans {}", g.transmissions)
+            },
             expected
         );
     }
@@ -87,13 +92,16 @@ pub fn plan(sc: &Scenario) -> String {
     let l = &sc.lorawan;
     let _ = writeln!(
         s,
-        "  lorawan   {:?}, {} channels, {} kHz, CR 4/{}, {:?} interference, {:?} path loss",
+        "  lorawan   {:?}, {} channels, {} kHz, CR 4/{}, {:?} interference (inter-SF {}), {:?} path loss, duty cycle {:?}, ADR {}",
         l.region,
         l.channels,
         l.bandwidth_khz,
         l.coding_rate + 4,
         l.interference,
-        l.path_loss
+        if l.inter_sf { "on" } else { "off" },
+        l.path_loss,
+        l.duty_cycle,
+        if l.adr.is_some() { "on" } else { "off" }
     );
     let _ = writeln!(s, "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected");
     s
