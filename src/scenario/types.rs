@@ -385,7 +385,8 @@ pub struct LorawanSection {
     /// EU868 (default) or US915.
     #[serde(default)]
     pub region: Option<Region>,
-    /// Number of uplink channels sensors hop over (default 8, as both plans give one gateway).
+    /// Number of uplink channels sensors hop over, 1..8 (default 8: one SX1301 gateway's worth,
+    /// EU868's 8-channel plan or one US915 sub-band).
     #[serde(default)]
     pub channels: Option<u8>,
     /// Channel bandwidth: "125kHz" (default), "250kHz" or "500kHz".

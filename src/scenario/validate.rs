@@ -508,7 +508,13 @@ impl Checker<'_> {
         let disc = g.disc.map(|d| (d.center.x.0, d.center.y.0, d.radius.0));
         if let Some((x, y, r)) = disc {
             let side = city.map_or(f64::INFINITY, |c| c.side_m);
-            if r.is_nan() || r <= 0.0 || x - r < 0.0 || y - r < 0.0 || x + r > side || y + r > side {
+            if !(x.is_finite() && y.is_finite() && r.is_finite())
+                || r <= 0.0
+                || x - r < 0.0
+                || y - r < 0.0
+                || x + r > side
+                || y + r > side
+            {
                 self.err(
                     &path.key("disc"),
                     format!("the disc ({x} m, {y} m, radius {r} m) must have a positive radius and lie inside the {side:.0} m square"),
@@ -659,11 +665,11 @@ impl Checker<'_> {
 
     fn lorawan(&mut self, l: LorawanSection, path: &KeyPath) -> LorawanConfig {
         let channels = l.channels.unwrap_or(8);
-        if channels == 0 || channels > 64 {
+        if channels == 0 || channels > 8 {
             self.err(
                 &path.key("channels"),
-                format!("{channels} channels; expected 1..64"),
-                Some("one gateway listens on 8"),
+                format!("{channels} channels; expected 1..8"),
+                Some("an SX1301 gateway listens on 8 channels (EU868's plan has 8; US915 uses one 8-channel sub-band)"),
             );
         }
         let bandwidth_khz = l.bandwidth.map_or(125, |b| (b.0 / 1000.0).round() as u32);

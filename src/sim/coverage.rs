@@ -188,7 +188,8 @@ struct GatewayGrid {
 
 impl GatewayGrid {
     fn new(gateways: &[(f64, f64)], cell: f64, side: f64) -> Self {
-        let cols = ((side / cell).ceil() as usize).clamp(1, 4096);
+        // Round the count of cells down so that each cell is at least `cell` wide.
+        let cols = ((side / cell).floor() as usize).clamp(1, 4096);
         let cell = side.max(1.0) / cols as f64;
         let rows = cols;
         let mut cells = vec![Vec::new(); cols * rows];
@@ -302,14 +303,21 @@ mod tests {
 
     #[test]
     fn grid_finds_every_gateway_within_range() {
-        let gws: Vec<(f64, f64)> = (0..100).map(|k| ((k % 10) as f64 * 500.0, (k / 10) as f64 * 500.0)).collect();
-        let grid = GatewayGrid::new(&gws, 800.0, 5_000.0);
-        let (x, y) = (2_222.0, 3_100.0);
-        let mut found = Vec::new();
-        grid.near(x, y, |g| found.push(g));
-        for (g, (gx, gy)) in gws.iter().enumerate() {
-            if ((gx - x).powi(2) + (gy - y).powi(2)).sqrt() <= 800.0 {
-                assert!(found.contains(&(g as u32)), "gateway {g} within range not found");
+        // Brute force over a sweep of points and awkward range/side ratios (a range just over
+        // side/3 once made cells narrower than the range).
+        let gws: Vec<(f64, f64)> =
+            (0..100).map(|k| ((k % 10) as f64 * 500.0 + 37.0, (k / 10) as f64 * 500.0 + 11.0)).collect();
+        for range in [800.0, 1_001.0, 1_700.0, 2_600.0] {
+            let grid = GatewayGrid::new(&gws, range, 5_000.0);
+            for i in 0..500 {
+                let (x, y) = ((i * 97 % 5_000) as f64, (i * 131 % 5_000) as f64);
+                let mut found = Vec::new();
+                grid.near(x, y, |g| found.push(g));
+                for (g, (gx, gy)) in gws.iter().enumerate() {
+                    if ((gx - x).powi(2) + (gy - y).powi(2)).sqrt() <= range {
+                        assert!(found.contains(&(g as u32)), "range {range}: gateway {g} missed from ({x}, {y})");
+                    }
+                }
             }
         }
     }

@@ -10,11 +10,11 @@
 
 use bevy_ecs::prelude::*;
 
-use super::build::RunConfig;
+use super::build::{Adr, LoraDevice, RunConfig};
 use super::channel::{Receivers, RxOutcome};
 use super::clock::Clock;
 use super::mac::{self, Attempt, MacCtx};
-use super::transmit::{Deferred, DeviceQuery, InFlight};
+use super::transmit::{Deferred, InFlight};
 use crate::metrics::{LossCause, Metrics};
 
 /// Forwards decisions to the network server and settles attempts every gateway has decided.
@@ -25,7 +25,7 @@ pub fn gateway(
     mut inflight: ResMut<InFlight>,
     mut metrics: ResMut<Metrics>,
     mut deferred: ResMut<Deferred>,
-    mut devices: DeviceQuery,
+    mut devices: Query<(&LoraDevice, &mut Adr)>,
 ) {
     let mut settled = Vec::new();
     for (g, r) in receivers.gateways.iter().enumerate() {
@@ -51,6 +51,9 @@ pub fn gateway(
             }
         }
     }
+    // Settle in time order (not gateway order), so that ACKs take each gateway's downlink duty
+    // cycle first come, first served whatever the step width.
+    settled.sort_unstable_by_key(|p| (p.end, p.tx.start, p.tx.sensor, p.tx.attempt));
     let mut ctx = MacCtx {
         cfg: &cfg,
         metrics: &mut metrics,
@@ -70,10 +73,9 @@ pub fn gateway(
         };
         let attempt = Attempt { tx: p.tx, end: p.end, arrival: p.arrival, cause, best: p.best };
         if mac::wants_device(&attempt, ctx.cfg)
-            && let Ok((mut dev, adr)) = devices.get_mut(p.tx.entity)
+            && let Ok((dev, adr)) = devices.get_mut(p.tx.entity)
         {
-            let adr = adr.map(|a| a.into_inner());
-            mac::settle(attempt, Some((dev.bypass_change_detection(), adr)), &mut ctx);
+            mac::settle(attempt, Some((dev, adr.into_inner())), &mut ctx);
         } else {
             mac::settle(attempt, None, &mut ctx);
         }

@@ -17,7 +17,7 @@ use std::cmp::Reverse;
 
 use super::build::{Adr, AdrChange, LoraDevice, RunConfig};
 use super::channel::Receiver;
-use super::transmit::{Deferred, Planned, plan_channel};
+use super::transmit::{Deferred, Planned};
 use crate::metrics::{LossCause, Metrics};
 use crate::model::adr::{AdrParams, decide};
 use crate::model::radio::SpreadingFactor;
@@ -70,55 +70,52 @@ pub struct MacCtx<'a> {
     pub last_step: bool,
 }
 
-/// Whether settling `a` may change the device (ADR, or another transmission): only then does
-/// the caller need to look the device up, which costs a random memory access per uplink.
+/// Whether settling `a` may change the device (ADR): only then does the caller need to look
+/// the device up, which costs a random memory access per uplink.
 pub fn wants_device(a: &Attempt, cfg: &RunConfig) -> bool {
-    let mac = cfg.mac[usize::from(a.tx.group)];
-    (cfg.adr.is_some() && a.arrival != u64::MAX) || a.tx.attempt < mac.transmissions
+    cfg.adr.is_some() && a.arrival != u64::MAX
 }
 
 /// Settles one attempt: ACK, retransmission or repetition, ADR, and the reading's final count.
 /// `device` must be given when [`wants_device`] says so.
-pub fn settle(a: Attempt, device: Option<(&mut LoraDevice, Option<&mut Adr>)>, ctx: &mut MacCtx<'_>) {
+pub fn settle(a: Attempt, device: Option<(&LoraDevice, &mut Adr)>, ctx: &mut MacCtx<'_>) {
     let tx = a.tx;
     let mac = ctx.cfg.mac[usize::from(tx.group)];
     let decoded = a.arrival != u64::MAX;
     let arrival = tx.prior_arrival.min(a.arrival);
-    let mut device = device;
     if decoded
-        && let (Some(params), Some((dev, Some(adr)))) = (&ctx.cfg.adr, device.as_mut())
+        && let (Some(params), Some((dev, adr))) = (&ctx.cfg.adr, device)
         && let Some((_, rssi)) = a.best
     {
         adapt(params, ctx.cfg, tx.group, rssi, a.end, dev, adr);
     }
     let acked = decoded && mac.confirmed && a.best.is_some_and(|(g, _)| ack(ctx, g as usize, &tx, a.end));
     let again = (!mac.confirmed || !acked) && tx.attempt < mac.transmissions && !ctx.last_step;
-    if again && let Some((dev, _)) = device {
-        let counter = (u64::from(tx.seq) << 4) | u64::from(tx.attempt);
-        let wait = draw(ctx.cfg.seed, Purpose::Retransmission, u64::from(tx.sensor), counter);
+    if again {
+        // The device's retry timer fires after RX2 and the ACK timeout; the transmit system
+        // picks its channel then, under the duty cycle as it stands at that moment.
+        let wait = draw(ctx.cfg.seed, Purpose::Retransmission, u64::from(tx.sensor), counter(tx.seq, tx.attempt));
         let (lo, hi) = ACK_TIMEOUT_US;
         let at = a.end + RX2_DELAY_US + lo + (unit(wait) * (hi - lo) as f64) as u64;
-        let airtime = u64::from(dev.airtime_us);
-        if let Some((channel, start, _)) = plan_channel(ctx.cfg, &mut dev.duty, tx.sensor, counter + 1, at, airtime) {
-            let next = Planned {
-                start,
-                channel,
-                attempt: tx.attempt + 1,
-                prior_arrival: arrival,
-                airtime: dev.airtime_us,
-                sf: dev.sf,
-                tx_offset_db: dev.tx_offset_db,
-                ..tx
-            };
-            ctx.deferred.0.push(Reverse(next));
-            return;
-        }
+        let retry = Planned { start: at, unplanned: true, attempt: tx.attempt + 1, prior_arrival: arrival, ..tx };
+        ctx.deferred.0.push(Reverse(retry));
+        return;
     }
+    finish(&tx, arrival, a.cause, ctx.metrics);
+}
+
+/// The key of an attempt's random draws: frame counter and attempt number.
+pub fn counter(seq: u32, attempt: u8) -> u64 {
+    (u64::from(seq) << 4) | u64::from(attempt.saturating_sub(1) & 0xF)
+}
+
+/// Counts a reading once, finally: delivered at its first decoded copy (`arrival`), or lost.
+pub fn finish(tx: &Planned, arrival: u64, cause: LossCause, metrics: &mut Metrics) {
     let at = SimTime(tx.generated);
     if arrival == u64::MAX {
-        ctx.metrics.lost(at, tx.district, tx.group, tx.band, a.cause);
+        metrics.lost(at, tx.district, tx.group, tx.band, cause);
     } else {
-        ctx.metrics.delivered(at, tx.district, tx.group, tx.band, SimTime(arrival - tx.generated));
+        metrics.delivered(at, tx.district, tx.group, tx.band, SimTime(arrival - tx.generated));
     }
 }
 

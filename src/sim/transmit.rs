@@ -18,13 +18,12 @@ use super::build::{Adr, LoraDevice, RunConfig};
 use super::clock::Clock;
 use super::coverage::Coverage;
 use super::mac::{self, Attempt, MacCtx};
-use super::sense::Readings;
+use super::sense::{Reading, Readings};
 use crate::metrics::report::TxRecord;
 use crate::metrics::{LossCause, Metrics};
 use crate::model::duty_cycle::DutyCycleTracker;
 use crate::model::random::{Purpose, below, draw};
 use crate::scenario::types::DutyCyclePolicy;
-use crate::time::SimTime;
 
 /// One uplink as one gateway receives it.
 #[derive(Clone, Copy, Debug)]
@@ -148,9 +147,34 @@ pub struct Planned {
     pub attempt: u8,
     /// Earliest arrival of an earlier attempt at the network server (u64::MAX: none).
     pub prior_arrival: u64,
+    /// Not yet planned: `start` is when the device wants to send (its reading or retry timer);
+    /// channel, airtime and the rest are filled in when the transmit system plans it.
+    pub unplanned: bool,
 }
 
 impl Planned {
+    /// A reading's first transmission, to be planned.
+    pub fn from_reading(r: &Reading) -> Self {
+        Planned {
+            start: r.at,
+            sensor: r.sensor,
+            generated: r.at,
+            airtime: 0,
+            channel: 0,
+            sf: 0,
+            district: r.district,
+            group: r.group,
+            reach: (0, 0),
+            tx_offset_db: 0.0,
+            band: r.band,
+            entity: r.entity,
+            seq: r.seq,
+            attempt: 1,
+            prior_arrival: u64::MAX,
+            unplanned: true,
+        }
+    }
+
     fn key(&self) -> (u64, u32, u64, u8) {
         (self.start, self.sensor, self.generated, self.attempt)
     }
@@ -222,7 +246,7 @@ pub fn plan_channel(
     Some((channel, start, delayed))
 }
 
-/// Puts this step's readings on the air.
+/// Puts this step's readings, and the retransmissions whose timers fire in it, on the air.
 pub fn transmit(
     clock: Res<Clock>,
     cfg: Res<RunConfig>,
@@ -232,26 +256,38 @@ pub fn transmit(
     mut devices: DeviceQuery,
 ) {
     let step_end = if clock.draining { u64::MAX } else { clock.step_end.0 };
-    let mut batch: Vec<Planned> = Vec::with_capacity(readings.0.len());
-    for r in &readings.0 {
-        let Ok((mut dev, adr)) = devices.get_mut(r.entity) else {
+    // What to plan now, in time order: this step's readings and due retries. Delayed uplinks
+    // planned earlier go straight to the batch.
+    let mut todo: Vec<Planned> = readings.0.iter().map(Planned::from_reading).collect();
+    let mut batch: Vec<Planned> = Vec::with_capacity(todo.len());
+    while let Some(Reverse(p)) = out.deferred.0.peek().copied() {
+        if p.start >= step_end {
+            break;
+        }
+        out.deferred.0.pop();
+        if p.unplanned { todo.push(p) } else { batch.push(p) }
+    }
+    todo.sort_unstable();
+    for t in &todo {
+        let Ok((mut dev, adr)) = devices.get_mut(t.entity) else {
             continue;
         };
         // Nothing reads bevy's change ticks, and writing them costs a cache miss per uplink.
         let dev = dev.bypass_change_detection();
         if let Some(mut adr) = adr
-            && let Some(change) = adr.next.filter(|c| c.at <= r.at)
+            && let Some(change) = adr.next.filter(|c| c.at <= t.start)
         {
             dev.sf = change.sf;
-            dev.airtime_us = cfg.airtime_us[usize::from(r.group)][usize::from(change.sf.clamp(7, 12) - 7)];
+            dev.airtime_us = cfg.airtime_us[usize::from(t.group)][usize::from(change.sf.clamp(7, 12) - 7)];
             dev.tx_offset_db = change.tx_offset_db;
             adr.next = None;
         }
         let airtime = u64::from(dev.airtime_us);
-        let counter = u64::from(r.seq) << 4;
-        let Some((channel, start, delayed)) = plan_channel(&cfg, &mut dev.duty, r.sensor, counter, r.at, airtime)
+        let counter = mac::counter(t.seq, t.attempt);
+        let Some((channel, start, delayed)) = plan_channel(&cfg, &mut dev.duty, t.sensor, counter, t.start, airtime)
         else {
-            out.metrics.lost(SimTime(r.at), r.district, r.group, r.band, LossCause::DutyCycle);
+            // The duty cycle will not let this transmission out: the reading is final now.
+            mac::finish(t, t.prior_arrival, LossCause::DutyCycle, &mut out.metrics);
             continue;
         };
         if delayed {
@@ -259,20 +295,13 @@ pub fn transmit(
         }
         let p = Planned {
             start,
-            sensor: r.sensor,
-            generated: r.at,
-            airtime: dev.airtime_us,
             channel,
+            airtime: dev.airtime_us,
             sf: dev.sf,
-            district: r.district,
-            group: r.group,
             reach: dev.reach,
             tx_offset_db: dev.tx_offset_db,
-            band: r.band,
-            entity: r.entity,
-            seq: r.seq,
-            attempt: 1,
-            prior_arrival: u64::MAX,
+            unplanned: false,
+            ..*t
         };
         if start < step_end {
             batch.push(p);
@@ -280,33 +309,19 @@ pub fn transmit(
             out.deferred.0.push(Reverse(p));
         }
     }
-    while let Some(Reverse(p)) = out.deferred.0.peek().copied() {
-        if p.start >= step_end {
-            break;
-        }
-        out.deferred.0.pop();
-        batch.push(p);
-    }
     // Gateways need their inboxes in start order; delayed uplinks may start anywhere in the step.
     batch.sort_unstable();
     for inbox in out.air.inbox.iter_mut() {
         inbox.clear();
     }
     for p in &batch {
-        dispatch(p, &cfg, &coverage, clock.draining, &mut out, &mut devices);
+        dispatch(p, &cfg, &coverage, clock.draining, &mut out);
     }
 }
 
 /// Sends one planned transmission to every gateway that hears it at its SF and power; an
 /// attempt nobody hears is settled at once as out of range.
-fn dispatch(
-    p: &Planned,
-    cfg: &RunConfig,
-    coverage: &Coverage,
-    last_step: bool,
-    out: &mut TransmitOut,
-    devices: &mut DeviceQuery,
-) {
+fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, out: &mut TransmitOut) {
     out.metrics.transmitted(p.attempt == 1);
     if let Some(trace) = out.trace.0.as_mut() {
         trace.push(TxRecord {
@@ -338,14 +353,7 @@ fn dispatch(
     if heard == 0 {
         let attempt = Attempt { tx: *p, end, arrival: u64::MAX, cause: LossCause::OutOfRange, best: None };
         let mut ctx = MacCtx { cfg, metrics: &mut out.metrics, deferred: &mut out.deferred, gateways: None, last_step };
-        if mac::wants_device(&attempt, cfg)
-            && let Ok((mut dev, adr)) = devices.get_mut(p.entity)
-        {
-            let adr = adr.map(|a| a.into_inner());
-            mac::settle(attempt, Some((dev.bypass_change_detection(), adr)), &mut ctx);
-        } else {
-            mac::settle(attempt, None, &mut ctx);
-        }
+        mac::settle(attempt, None, &mut ctx);
         return;
     }
     out.inflight.slots.push_back(Some(Pending {
