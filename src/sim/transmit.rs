@@ -256,19 +256,25 @@ pub fn transmit(
     mut devices: DeviceQuery,
 ) {
     let step_end = if clock.draining { u64::MAX } else { clock.step_end.0 };
-    // What to plan now, in time order: this step's readings and due retries. Delayed uplinks
-    // planned earlier go straight to the batch.
-    let mut todo: Vec<Planned> = readings.0.iter().map(Planned::from_reading).collect();
-    let mut batch: Vec<Planned> = Vec::with_capacity(todo.len());
+    // What to plan now, in time order: this step's readings (already in order) merged with the
+    // retries due in it. Uplinks delayed in earlier steps are planned already: straight to the batch.
+    let mut retries: Vec<Planned> = Vec::new();
+    let mut batch: Vec<Planned> = Vec::with_capacity(readings.0.len());
     while let Some(Reverse(p)) = out.deferred.0.peek().copied() {
         if p.start >= step_end {
             break;
         }
         out.deferred.0.pop();
-        if p.unplanned { todo.push(p) } else { batch.push(p) }
+        if p.unplanned { retries.push(p) } else { batch.push(p) }
     }
-    todo.sort_unstable();
-    for t in &todo {
+    let mut first = readings.0.iter().map(Planned::from_reading).peekable();
+    let mut again = retries.into_iter().peekable();
+    let todo = std::iter::from_fn(|| match (first.peek(), again.peek()) {
+        (Some(a), Some(b)) if b < a => again.next(),
+        (Some(_), _) => first.next(),
+        (None, _) => again.next(),
+    });
+    for t in todo {
         let Ok((mut dev, adr)) = devices.get_mut(t.entity) else {
             continue;
         };
@@ -287,7 +293,7 @@ pub fn transmit(
         let Some((channel, start, delayed)) = plan_channel(&cfg, &mut dev.duty, t.sensor, counter, t.start, airtime)
         else {
             // The duty cycle will not let this transmission out: the reading is final now.
-            mac::finish(t, t.prior_arrival, LossCause::DutyCycle, &mut out.metrics);
+            mac::finish(&t, t.prior_arrival, LossCause::DutyCycle, &mut out.metrics);
             continue;
         };
         if delayed {
@@ -301,7 +307,7 @@ pub fn transmit(
             reach: dev.reach,
             tx_offset_db: dev.tx_offset_db,
             unplanned: false,
-            ..*t
+            ..t
         };
         if start < step_end {
             batch.push(p);
