@@ -134,7 +134,7 @@ impl Metrics {
     }
 
     /// A reading generated at `t` was lost for `cause`.
-    pub fn lost(&mut self, t: SimTime, district: u16, group: u16, _band: u8, cause: LossCause) {
+    pub fn lost(&mut self, t: SimTime, district: u16, group: u16, cause: LossCause) {
         self.lost[cause as usize] += 1;
         self.events += 1;
         for i in self.cells_for(t, district, group) {

@@ -223,6 +223,11 @@ fn downlink_rules(
 /// EU868 RX2 frequency, MHz.
 pub const RX2_EU868_MHZ: f64 = 869.525;
 
+/// Index of a spreading factor (7..12) into per-SF tables (0..5).
+pub fn sf_index(sf: u8) -> usize {
+    usize::from(sf.clamp(7, 12) - 7)
+}
+
 /// The path-loss model a scenario names.
 pub fn path_loss_model(p: PathLoss) -> PathLossModel {
     match p {
@@ -315,16 +320,24 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         band_duty: bands.iter().map(|b| EU868_SUB_BANDS[*b].duty_cycle).collect(),
     };
     let n_bands = duty_cycle.band_duty.len();
-    let sf_cap: Vec<SpreadingFactor> = scenario
+    // Time on air of each group's uplink at every SF, computed once.
+    let airtime_us: Vec<[u32; 6]> = scenario
         .groups
         .iter()
         .map(|g| {
             let phy = g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES);
-            let airtime = |sf| LoraParams { cr, ..LoraParams::uplink(sf, bw) }.time_on_air_us(phy);
+            SpreadingFactor::ALL.map(|sf| {
+                LoraParams { cr, ..LoraParams::uplink(sf, bw) }.time_on_air_us(phy).min(u64::from(u32::MAX)) as u32
+            })
+        })
+        .collect();
+    let sf_cap: Vec<SpreadingFactor> = airtime_us
+        .iter()
+        .map(|airtime| {
             SpreadingFactor::ALL
                 .into_iter()
                 .rev()
-                .find(|sf| plan != Plan::Us915 || airtime(*sf) <= US915_MAX_DWELL_US)
+                .find(|sf| plan != Plan::Us915 || u64::from(airtime[sf.index()]) <= US915_MAX_DWELL_US)
                 .unwrap_or(SpreadingFactor::SF7)
         })
         .collect();
@@ -433,15 +446,12 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let mut layout_sensors = Vec::with_capacity(specs.len());
     let mut index = Vec::with_capacity(specs.len());
     for (id, (s, l)) in specs.iter().zip(links).enumerate() {
-        let g = &scenario.groups[s.group as usize];
         let sf = assign(id, &l);
         let sens =
             GATEWAY_SENSITIVITY.sensitivity_dbm(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw) as f32;
         let heard = l.heard;
         let in_reach = heard.iter().filter(|r| r.rssi_dbm >= sens).count();
-        let params =
-            LoraParams { cr, ..LoraParams::uplink(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw) };
-        let airtime = params.time_on_air_us(g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES));
+        let airtime = airtime_us[usize::from(s.group)][sf_index(sf)];
         for r in heard.iter().filter(|r| r.rssi_dbm >= sens) {
             gateway_reach[r.gateway as usize] += 1;
         }
@@ -453,13 +463,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         let e = world.spawn((
             Sensor { id: id as u32, group: s.group, district: s.district, band, readings: 0 },
             Position { x: s.x, y: s.y },
-            LoraDevice {
-                sf,
-                airtime_us: airtime.min(u64::from(u32::MAX)) as u32,
-                reach,
-                tx_offset_db: 0.0,
-                duty: DutyCycleTracker::new(n_bands),
-            },
+            LoraDevice { sf, airtime_us: airtime, reach, tx_offset_db: 0.0, duty: DutyCycleTracker::new(n_bands) },
         ));
         index.push(e.id());
     }
@@ -488,16 +492,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         backhaul_us,
         duty_cycle,
         sensitivity_dbm: SpreadingFactor::ALL.map(|sf| GATEWAY_SENSITIVITY.sensitivity_dbm(sf, bw) as f32),
-        airtime_us: scenario
-            .groups
-            .iter()
-            .map(|g| {
-                let phy = g.payload_bytes.saturating_add(LORAWAN_OVERHEAD_BYTES);
-                SpreadingFactor::ALL.map(|sf| {
-                    LoraParams { cr, ..LoraParams::uplink(sf, bw) }.time_on_air_us(phy).min(u64::from(u32::MAX)) as u32
-                })
-            })
-            .collect(),
+        airtime_us,
         tx_dbm: scenario.groups.iter().map(|g| g.tx_power_dbm).collect(),
         adr: lw.adr,
         noise_floor_dbm: noise_floor_dbm(bw.hz(), DEFAULT_NOISE_FIGURE_DB),

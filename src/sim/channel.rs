@@ -18,7 +18,7 @@
 use bevy_ecs::prelude::*;
 use rayon::prelude::*;
 
-use super::build::RunConfig;
+use super::build::{RunConfig, sf_index};
 use super::clock::Clock;
 use super::transmit::{Air, Rx};
 use crate::model::duty_cycle::DutyCycleTracker;
@@ -107,10 +107,6 @@ pub struct Receiver {
     tx_windows: Vec<(u64, u64)>,
     /// Downlinks sent.
     pub downlinks: u64,
-}
-
-fn sf_index(sf: u8) -> usize {
-    usize::from(sf.clamp(7, 12) - 7)
 }
 
 impl Receiver {

@@ -15,7 +15,7 @@
 
 use std::cmp::Reverse;
 
-use super::build::{Adr, AdrChange, LoraDevice, RunConfig};
+use super::build::{Adr, AdrChange, LoraDevice, RunConfig, sf_index};
 use super::channel::Receiver;
 use super::transmit::{Deferred, Planned};
 use crate::metrics::{LossCause, Metrics};
@@ -113,7 +113,7 @@ pub fn counter(seq: u32, attempt: u8) -> u64 {
 pub fn finish(tx: &Planned, arrival: u64, cause: LossCause, metrics: &mut Metrics) {
     let at = SimTime(tx.generated);
     if arrival == u64::MAX {
-        metrics.lost(at, tx.district, tx.group, tx.band, cause);
+        metrics.lost(at, tx.district, tx.group, cause);
     } else {
         metrics.delivered(at, tx.district, tx.group, tx.band, SimTime(arrival - tx.generated));
     }
@@ -125,7 +125,7 @@ fn ack(ctx: &mut MacCtx<'_>, g: usize, tx: &Planned, end: u64) -> bool {
     let cfg = ctx.cfg;
     let Some(rx) = ctx.gateways.as_deref_mut().and_then(|gws| gws.get_mut(g)) else { return false };
     let dl = &cfg.downlink;
-    let sf_i = usize::from(tx.sf.clamp(7, 12) - 7);
+    let sf_i = sf_index(tx.sf);
     let rx1 = (end + RX1_DELAY_US, dl.rx1_band(tx.channel), dl.ack_airtime_us[sf_i]);
     let rx2 = (end + RX2_DELAY_US, dl.rx2_band, dl.ack_airtime_us[5]);
     for (window, (at, band, airtime)) in [rx1, rx2].into_iter().enumerate() {

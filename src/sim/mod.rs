@@ -244,10 +244,10 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
 /// gateway hears it at that SF and power.
 fn final_spreading_factors(world: &mut World, layout: &mut build::Layout) {
     let Some(coverage) = world.remove_resource::<coverage::Coverage>() else { return };
-    let Some(cfg) = world.get_resource::<build::RunConfig>().cloned() else { return };
+    let Some(sensitivity) = world.get_resource::<build::RunConfig>().map(|c| c.sensitivity_dbm) else { return };
     let mut q = world.query::<(&build::Sensor, &build::LoraDevice)>();
     for (sensor, dev) in q.iter(world) {
-        let sens = cfg.sensitivity_dbm[usize::from(dev.sf.clamp(7, 12) - 7)];
+        let sens = sensitivity[build::sf_index(dev.sf)];
         let heard = coverage.reach(dev.reach).iter().any(|r| r.rssi_dbm + dev.tx_offset_db >= sens);
         if let Some(s) = layout.sensors.get_mut(sensor.id as usize) {
             s.2 = if heard { dev.sf } else { 0 };

@@ -14,7 +14,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
-use super::build::{Adr, LoraDevice, RunConfig};
+use super::build::{Adr, LoraDevice, RunConfig, sf_index};
 use super::clock::Clock;
 use super::coverage::Coverage;
 use super::mac::{self, Attempt, MacCtx};
@@ -284,7 +284,7 @@ pub fn transmit(
             && let Some(change) = adr.next.filter(|c| c.at <= t.start)
         {
             dev.sf = change.sf;
-            dev.airtime_us = cfg.airtime_us[usize::from(t.group)][usize::from(change.sf.clamp(7, 12) - 7)];
+            dev.airtime_us = cfg.airtime_us[usize::from(t.group)][sf_index(change.sf)];
             dev.tx_offset_db = change.tx_offset_db;
             adr.next = None;
         }
@@ -338,7 +338,7 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, 
             channel: p.channel,
         });
     }
-    let sens = cfg.sensitivity_dbm[usize::from(p.sf.clamp(7, 12) - 7)];
+    let sens = cfg.sensitivity_dbm[sf_index(p.sf)];
     let seq = out.inflight.next_seq();
     let end = p.start + u64::from(p.airtime);
     let mut heard = 0;
