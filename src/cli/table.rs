@@ -13,7 +13,12 @@ pub fn summary(r: &Report, out: &Path) -> String {
     let mut s = String::new();
     let u = &r.uplinks;
     let _ = writeln!(s, "{} ({} s simulated, seed {})", r.scenario.name, r.simulated_seconds, r.seed);
-    let _ = writeln!(s, "  sensors {:>10}   gateways {:>6}", r.entities.sensors, r.entities.gateways);
+    let e = &r.entities;
+    let _ = writeln!(
+        s,
+        "  sensors {:>10}   gateways {:>6}   cell sites {:>4}   access points {:>5}",
+        e.sensors, e.gateways, e.cell_sites, e.access_points
+    );
     let _ = writeln!(
         s,
         "  uplinks generated {:>12}  delivered {:>12}  ratio {:.4}",
@@ -26,6 +31,15 @@ pub fn summary(r: &Report, out: &Path) -> String {
     let _ = writeln!(s, "  latency ms  p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
     for d in &r.districts {
         let _ = writeln!(s, "  district {:<20} sensors {:>8}  ratio {:.4}", d.name, d.sensors, d.delivery_ratio);
+    }
+    if r.technologies.len() > 1 {
+        for t in &r.technologies {
+            let _ = writeln!(
+                s,
+                "  radio    {:<20} sensors {:>8}  ratio {:.4}  latency p99 {:.1} ms",
+                t.name, t.sensors, t.delivery_ratio, t.latency_ms.p99
+            );
+        }
     }
     for c in &r.slo.checks {
         let _ = writeln!(
@@ -83,9 +97,14 @@ pub fn plan(sc: &Scenario) -> String {
         );
     }
     for g in &sc.gateways {
+        let what = match g.radio {
+            crate::scenario::types::RadioKind::Cellular => "cell sites",
+            crate::scenario::types::RadioKind::Wifi => "access points",
+            _ => "gateways",
+        };
         let _ = writeln!(
             s,
-            "  gateways  {:<22} {:>9} ({:?} placement, backhaul {:?} {})",
+            "  {what:<9} {:<22} {:>9} ({:?} placement, backhaul {:?} {})",
             g.name, g.count, g.placement, g.backhaul, g.backhaul_latency
         );
     }

@@ -1,6 +1,7 @@
-//! Collectors the engine writes into while it runs: uplink counters by cause, an HDR latency
-//! histogram, and per-bucket counters for the city, each district and each sensor group.
-//! Recording is a few array increments; nothing is allocated per uplink.
+//! Collectors the engine writes into while it runs: uplink counters by cause, HDR latency
+//! histograms (overall and per radio technology), and per-bucket counters for the city, each
+//! district, each sensor group and each technology. Recording is a few array increments;
+//! nothing is allocated per uplink.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,32 @@ use bevy_ecs::resource::Resource;
 use hdrhistogram::Histogram;
 
 use super::report::{Latency, LossCause, Sample, ScopeReport, TimeSeries, Uplinks};
+use crate::scenario::types::RadioKind;
 use crate::time::SimTime;
+
+/// Which breakdown a scope report is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// Districts.
+    District,
+    /// Sensor groups.
+    Group,
+    /// Radio technologies.
+    Technology,
+}
+
+/// Per-technology totals beyond the scope counters.
+#[derive(Clone)]
+pub struct TechTotals {
+    /// The technology.
+    pub radio: RadioKind,
+    /// Losses by cause.
+    pub lost: [u64; LossCause::ALL.len()],
+    /// Latency of delivered uplinks, µs.
+    pub latency_us: Histogram<u64>,
+    /// (generated, delivered) per distance band.
+    pub bands: Vec<(u64, u64)>,
+}
 
 /// Counters kept per (bucket, scope).
 #[derive(Clone, Copy, Default)]
@@ -26,6 +52,10 @@ pub struct Metrics {
     scopes: Vec<String>,
     district_base: usize,
     group_base: usize,
+    tech_base: usize,
+    /// Index into `techs` of each group's technology.
+    group_tech: Vec<usize>,
+    techs: Vec<TechTotals>,
     cells: Vec<Cell>,
     generated: u64,
     sent: u64,
@@ -35,23 +65,43 @@ pub struct Metrics {
     delivered: u64,
     lost: [u64; LossCause::ALL.len()],
     latency_us: Histogram<u64>,
-    /// (generated, delivered) per distance band.
-    bands: Vec<(u64, u64)>,
     /// Engine events, for the progress bar and the `run` block.
     pub events: u64,
 }
 
 impl Metrics {
-    /// Collectors for a run of `duration` with buckets of `bucket`.
-    pub fn new(duration: SimTime, bucket: SimTime, districts: &[String], groups: &[String], bands: usize) -> Self {
+    /// Collectors for a run of `duration` with buckets of `bucket`, for the named districts
+    /// and groups (with each group's radio), with `bands` distance bands per technology.
+    pub fn new(
+        duration: SimTime,
+        bucket: SimTime,
+        districts: &[String],
+        groups: &[(String, RadioKind)],
+        bands: usize,
+    ) -> Self {
+        let mut radios: Vec<RadioKind> = groups.iter().map(|g| g.1).collect();
+        radios.sort();
+        radios.dedup();
         let mut scopes = vec!["city".to_string()];
         scopes.extend(districts.iter().map(|d| format!("district:{d}")));
-        scopes.extend(groups.iter().map(|g| format!("group:{g}")));
+        scopes.extend(groups.iter().map(|g| format!("group:{}", g.0)));
+        scopes.extend(radios.iter().map(|r| format!("technology:{}", r.name())));
         let buckets = duration.0.div_ceil(bucket.0.max(1)).max(1) as usize;
         Metrics {
             bucket_us: bucket.0.max(1),
             district_base: 1,
             group_base: 1 + districts.len(),
+            tech_base: 1 + districts.len() + groups.len(),
+            group_tech: groups.iter().map(|g| radios.iter().position(|r| *r == g.1).unwrap_or(0)).collect(),
+            techs: radios
+                .iter()
+                .map(|&radio| TechTotals {
+                    radio,
+                    lost: [0; LossCause::ALL.len()],
+                    latency_us: Histogram::new(3).expect("3 significant digits is within hdrhistogram's 0..=5"),
+                    bands: vec![(0, 0); bands.max(1)],
+                })
+                .collect(),
             cells: vec![Cell::default(); buckets * scopes.len()],
             scopes,
             generated: 0,
@@ -63,22 +113,27 @@ impl Metrics {
             lost: [0; LossCause::ALL.len()],
             // Three significant digits from 1 µs up; resizes itself for longer latencies.
             latency_us: Histogram::new(3).expect("3 significant digits is within hdrhistogram's 0..=5"),
-            bands: vec![(0, 0); bands.max(1)],
             events: 0,
         }
     }
 
-    fn cells_for(&mut self, t: SimTime, district: u16, group: u16) -> [usize; 3] {
+    fn cells_for(&self, t: SimTime, district: u16, group: u16) -> [usize; 4] {
         let n = self.scopes.len();
         let buckets = self.cells.len() / n;
         let b = ((t.0 / self.bucket_us) as usize).min(buckets - 1) * n;
-        [b, b + self.district_base + district as usize, b + self.group_base + group as usize]
+        let tech = self.group_tech.get(usize::from(group)).copied().unwrap_or(0);
+        [b, b + self.district_base + district as usize, b + self.group_base + group as usize, b + self.tech_base + tech]
+    }
+
+    fn tech(&mut self, group: u16) -> &mut TechTotals {
+        let i = self.group_tech.get(usize::from(group)).copied().unwrap_or(0);
+        &mut self.techs[i]
     }
 
     /// A sensor produced a reading at `t`.
     pub fn generated(&mut self, t: SimTime, district: u16, group: u16, band: u8) {
         self.generated += 1;
-        self.band(band).0 += 1;
+        band_of(&mut self.tech(group).bands, band).0 += 1;
         self.events += 1;
         for i in self.cells_for(t, district, group) {
             self.cells[i].generated += 1;
@@ -125,7 +180,9 @@ impl Metrics {
     /// A reading generated at `t` reached the network server `latency` after it was taken.
     pub fn delivered(&mut self, t: SimTime, district: u16, group: u16, band: u8, latency: SimTime) {
         self.delivered += 1;
-        self.band(band).1 += 1;
+        let tech = self.tech(group);
+        band_of(&mut tech.bands, band).1 += 1;
+        let _ = tech.latency_us.record(latency.0.max(1));
         self.events += 1;
         let _ = self.latency_us.record(latency.0.max(1));
         for i in self.cells_for(t, district, group) {
@@ -136,20 +193,16 @@ impl Metrics {
     /// A reading generated at `t` was lost for `cause`.
     pub fn lost(&mut self, t: SimTime, district: u16, group: u16, cause: LossCause) {
         self.lost[cause as usize] += 1;
+        self.tech(group).lost[cause as usize] += 1;
         self.events += 1;
         for i in self.cells_for(t, district, group) {
             self.cells[i].lost[cause as usize] += 1;
         }
     }
 
-    fn band(&mut self, band: u8) -> &mut (u64, u64) {
-        let last = self.bands.len() - 1;
-        &mut self.bands[usize::from(band).min(last)]
-    }
-
-    /// (generated, delivered) per distance band.
-    pub fn band_counts(&self) -> &[(u64, u64)] {
-        &self.bands
+    /// The per-technology totals, in technology order.
+    pub fn technologies(&self) -> &[TechTotals] {
+        &self.techs
     }
 
     /// Counted engine events (for progress).
@@ -171,27 +224,16 @@ impl Metrics {
 
     /// Latency percentiles in milliseconds.
     pub fn latency(&self) -> Latency {
-        let h = &self.latency_us;
-        if h.is_empty() {
-            return Latency::default();
-        }
-        let ms = |us: u64| us as f64 / 1000.0;
-        Latency {
-            p50: ms(h.value_at_quantile(0.50)),
-            p95: ms(h.value_at_quantile(0.95)),
-            p99: ms(h.value_at_quantile(0.99)),
-            max: ms(h.max()),
-            mean: (h.mean() / 1000.0 * 1000.0).round() / 1000.0,
-        }
+        latency_ms(&self.latency_us)
     }
 
-    /// Totals per district (`base = districts`) or group, with sensor counts.
-    pub fn scope_reports(&self, districts: bool, sensors: &[u64]) -> Vec<ScopeReport> {
+    /// Totals per district, group or technology, with sensor counts.
+    pub fn scope_reports(&self, kind: ScopeKind, sensors: &[u64]) -> Vec<ScopeReport> {
         let n = self.scopes.len();
-        let (base, len) = if districts {
-            (self.district_base, self.group_base - self.district_base)
-        } else {
-            (self.group_base, n - self.group_base)
+        let (base, len) = match kind {
+            ScopeKind::District => (self.district_base, self.group_base - self.district_base),
+            ScopeKind::Group => (self.group_base, self.tech_base - self.group_base),
+            ScopeKind::Technology => (self.tech_base, n - self.tech_base),
         };
         (0..len)
             .map(|k| {
@@ -242,6 +284,26 @@ impl Metrics {
         }
         TimeSeries { bucket_s, rows }
     }
+}
+
+/// Latency percentiles in milliseconds of a histogram in µs.
+pub fn latency_ms(h: &Histogram<u64>) -> Latency {
+    if h.is_empty() {
+        return Latency::default();
+    }
+    let ms = |us: u64| us as f64 / 1000.0;
+    Latency {
+        p50: ms(h.value_at_quantile(0.50)),
+        p95: ms(h.value_at_quantile(0.95)),
+        p99: ms(h.value_at_quantile(0.99)),
+        max: ms(h.max()),
+        mean: (h.mean() / 1000.0 * 1000.0).round() / 1000.0,
+    }
+}
+
+fn band_of(bands: &mut [(u64, u64)], band: u8) -> &mut (u64, u64) {
+    let last = bands.len() - 1;
+    &mut bands[usize::from(band).min(last)]
 }
 
 /// `a / b`, or 1 when nothing was expected.

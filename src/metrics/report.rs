@@ -12,7 +12,8 @@ pub const SUMMARY_SCHEMA: &str = "citytwin.summary/1";
 /// Why an uplink was lost. Every uplink that is not delivered has exactly one cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LossCause {
-    /// No gateway hears the sensor at its spreading factor.
+    /// No gateway hears the sensor at its spreading factor (LoRaWAN), no cell site is within the
+    /// deepest coverage class (cellular), or no access point is within range (Wi-Fi).
     OutOfRange,
     /// A gateway that heard it lost it to interference, and none decoded it.
     Collision,
@@ -22,16 +23,23 @@ pub enum LossCause {
     DutyCycle,
     /// Every gateway that heard it was transmitting a downlink at the time (half-duplex).
     GatewayTransmitting,
+    /// A cellular device's preambles collided on every allowed random-access attempt.
+    RandomAccess,
+    /// It waited longer than allowed for a cell's, access point's or wire's uplink resource, or
+    /// continuous streams saturated that resource.
+    Congestion,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 5] = [
+    pub const ALL: [LossCause; 7] = [
         LossCause::OutOfRange,
         LossCause::Collision,
         LossCause::GatewayBusy,
         LossCause::DutyCycle,
         LossCause::GatewayTransmitting,
+        LossCause::RandomAccess,
+        LossCause::Congestion,
     ];
 
     /// The name used in summary.json and timeseries.csv.
@@ -42,6 +50,8 @@ impl LossCause {
             LossCause::GatewayBusy => "gateway_busy",
             LossCause::DutyCycle => "duty_cycle",
             LossCause::GatewayTransmitting => "gateway_transmitting",
+            LossCause::RandomAccess => "random_access",
+            LossCause::Congestion => "congestion",
         }
     }
 
@@ -53,6 +63,8 @@ impl LossCause {
             LossCause::GatewayBusy => "lost_gateway_busy",
             LossCause::DutyCycle => "lost_duty_cycle",
             LossCause::GatewayTransmitting => "lost_gateway_transmitting",
+            LossCause::RandomAccess => "lost_random_access",
+            LossCause::Congestion => "lost_congestion",
         }
     }
 }
@@ -82,6 +94,10 @@ pub struct Report {
     pub districts: Vec<ScopeReport>,
     /// Per-sensor-group results.
     pub groups: Vec<ScopeReport>,
+    /// Per-radio-technology results.
+    pub technologies: Vec<TechnologyReport>,
+    /// Cell sites, access points and wired links.
+    pub access: AccessReport,
     /// Service-level objectives and whether they held.
     pub slo: SloReport,
     /// What may differ between identical runs.
@@ -95,6 +111,107 @@ pub struct Report {
     /// Every transmission, when the run was asked to trace them (not in summary.json).
     #[serde(skip)]
     pub trace: Vec<TxRecord>,
+}
+
+/// Results of one radio technology.
+#[derive(Clone, Debug, Serialize)]
+pub struct TechnologyReport {
+    /// lorawan | nbiot | ltem | cellular | wifi | wired.
+    pub name: &'static str,
+    /// Devices.
+    pub sensors: u64,
+    /// Readings generated.
+    pub generated: u64,
+    /// Readings delivered.
+    pub delivered: u64,
+    /// delivered / generated.
+    pub delivery_ratio: f64,
+    /// Losses by cause.
+    pub lost: BTreeMap<&'static str, u64>,
+    /// Latency of delivered readings.
+    pub latency_ms: Latency,
+    /// Delivery by distance to the nearest gateway, cell site or access point.
+    pub distance_bands: Vec<DistanceBand>,
+}
+
+/// The non-LoRa access networks.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AccessReport {
+    /// Each cellular carrier with devices attached, by site.
+    pub cells: Vec<CellReport>,
+    /// Each Wi-Fi access point.
+    pub access_points: Vec<ApReport>,
+    /// Wired links, together.
+    pub wired: WiredReport,
+}
+
+/// One carrier (technology) at one cell site.
+#[derive(Clone, Debug, Serialize)]
+pub struct CellReport {
+    /// Site id.
+    pub site: String,
+    /// nbiot | ltem | lte.
+    pub technology: &'static str,
+    /// East, metres.
+    pub x_m: f64,
+    /// North, metres.
+    pub y_m: f64,
+    /// Devices camped on it.
+    pub devices: u64,
+    /// Devices per coverage class, normal coverage first.
+    pub devices_by_class: Vec<u64>,
+    /// Random-access preambles sent.
+    pub preambles: u64,
+    /// Preambles lost to collisions.
+    pub preamble_collisions: u64,
+    /// Readings lost after the last random-access attempt.
+    pub random_access_failures: u64,
+    /// Uplinks carried.
+    pub uplinks: u64,
+    /// Uplinks dropped waiting for a resource.
+    pub congested: u64,
+    /// Busy share of the uplink resources over the run.
+    pub utilisation: f64,
+    /// Mean wait for a resource, ms.
+    pub mean_wait_ms: f64,
+}
+
+/// One Wi-Fi access point.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApReport {
+    /// Id.
+    pub id: String,
+    /// East, metres.
+    pub x_m: f64,
+    /// North, metres.
+    pub y_m: f64,
+    /// Devices associated.
+    pub devices: u64,
+    /// Share of the channel taken by continuous streams (1 or more: saturated).
+    pub stream_load: f64,
+    /// Report uplinks carried.
+    pub uplinks: u64,
+    /// Report uplinks dropped waiting for the channel.
+    pub congested: u64,
+    /// Share of the channel taken by report uplinks.
+    pub utilisation: f64,
+    /// Mean wait for the channel, ms.
+    pub mean_wait_ms: f64,
+}
+
+/// Wired devices, each on its own link.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WiredReport {
+    /// Devices.
+    pub devices: u64,
+    /// Links whose streams need their whole capacity or more.
+    pub saturated_links: u64,
+    /// Highest share of a link's capacity taken by its stream.
+    pub max_stream_load: f64,
+    /// Uplinks carried.
+    pub uplinks: u64,
+    /// Uplinks dropped waiting for the link.
+    pub congested: u64,
 }
 
 /// One transmission, for tests and debugging (`RunOptions::trace`).
@@ -130,8 +247,12 @@ pub struct ScenarioInfo {
 pub struct Entities {
     /// Sensors.
     pub sensors: u64,
-    /// Gateways.
+    /// LoRaWAN gateways.
     pub gateways: u64,
+    /// Cell sites.
+    pub cell_sites: u64,
+    /// Wi-Fi access points.
+    pub access_points: u64,
 }
 
 /// Uplink accounting.
@@ -329,7 +450,7 @@ pub struct Sample {
 pub struct MapData {
     /// Side of the square area in metres.
     pub side_m: f64,
-    /// Sensors: (x, y, spreading factor or 0 when out of range).
+    /// LoRaWAN sensors: (x, y, spreading factor or 0 when out of range).
     pub sensors: Vec<(f32, f32, u8)>,
     /// Gateways: (x, y).
     pub gateways: Vec<(f64, f64)>,

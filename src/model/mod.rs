@@ -1,9 +1,12 @@
-//! Pure domain maths, free of the engine: radio physics (airtime, link budget, propagation),
-//! random streams and distributions. Every formula here is testable alone against the closed
-//! forms of REFERENCE.md; nothing here knows about bevy_ecs, files or the clock.
+//! Pure domain maths, free of the engine: radio physics (airtime, link budget, propagation) for
+//! LoRaWAN, cellular IoT and Wi-Fi, random streams and distributions. Every formula here is
+//! testable alone against the closed forms of REFERENCE.md; nothing here knows about bevy_ecs,
+//! files or the clock.
 
 pub mod adr;
+pub mod cellular;
 pub mod duty_cycle;
 pub mod interference;
 pub mod radio;
 pub mod random;
+pub mod wifi;

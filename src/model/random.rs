@@ -23,6 +23,10 @@ pub enum Purpose {
     BuildingLoss = 6,
     /// When an unacknowledged uplink is sent again (ACK timeout).
     Retransmission = 7,
+    /// Which random-access preamble a cellular device picks.
+    Preamble = 8,
+    /// How long a cellular device backs off after a preamble collision.
+    Backoff = 9,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche of one 64-bit word.

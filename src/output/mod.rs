@@ -68,8 +68,8 @@ pub(crate) fn sample_report() -> Report {
     use std::collections::BTreeMap;
 
     use crate::metrics::report::{
-        DistanceBand, Entities, GatewayReport, Latency, LossCause, MapData, RadioReport, RunInfo, SUMMARY_SCHEMA,
-        Sample, ScenarioInfo, ScopeReport, SfCount, SloReport, TimeSeries, Uplinks,
+        AccessReport, DistanceBand, Entities, GatewayReport, Latency, LossCause, MapData, RadioReport, RunInfo,
+        SUMMARY_SCHEMA, Sample, ScenarioInfo, ScopeReport, SfCount, SloReport, TimeSeries, Uplinks,
     };
 
     let bucket_s = 900.0;
@@ -115,7 +115,7 @@ pub(crate) fn sample_report() -> Report {
         },
         seed: 7,
         simulated_seconds,
-        entities: Entities { sensors: sensors.len() as u64, gateways: 2 },
+        entities: Entities { sensors: sensors.len() as u64, gateways: 2, cell_sites: 0, access_points: 0 },
         uplinks: Uplinks {
             generated: 2900,
             sent: 2890,
@@ -125,6 +125,8 @@ pub(crate) fn sample_report() -> Report {
             lost,
         },
         latency_ms: Latency { p50: 80.0, p95: 120.0, p99: 150.0, max: 400.0, mean: 85.0 },
+        technologies: Vec::new(),
+        access: AccessReport::default(),
         radio: RadioReport {
             interference: "capture",
             inter_sf: true,

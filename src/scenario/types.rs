@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::units::{Bandwidth, Charge, Db, Dbm, Distance, Duration};
+use super::units::{Bandwidth, Bitrate, Charge, Db, Dbm, Distance, Duration};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -26,6 +26,15 @@ pub struct ScenarioFile {
     /// LoRaWAN network settings shared by all LoRaWAN sensors and gateways.
     #[serde(default)]
     pub lorawan: Option<LorawanSection>,
+    /// Cellular IoT settings (NB-IoT, LTE-M, LTE Cat-1) for cell sites and their devices.
+    #[serde(default)]
+    pub cellular: Option<CellularSection>,
+    /// Wi-Fi settings for access points and their devices.
+    #[serde(default)]
+    pub wifi: Option<WifiSection>,
+    /// Settings for devices on Ethernet, PoE or fiber.
+    #[serde(default)]
+    pub wired: Option<WiredSection>,
     /// Service-level objectives; a breach makes `citytwin run` exit with code 3.
     #[serde(default)]
     pub slo: Option<SloSection>,
@@ -94,11 +103,14 @@ pub enum Timing {
 pub enum RadioKind {
     /// LoRaWAN (sub-GHz LoRa uplinks to gateways).
     Lorawan,
-    /// NB-IoT / LTE-M cellular IoT.
+    /// NB-IoT (LTE Cat-NB1) to a cell site.
     Nbiot,
+    /// LTE-M (LTE Cat-M1) to a cell site.
+    Ltem,
     /// Wi-Fi to an access point.
     Wifi,
-    /// LTE/5G cellular.
+    /// LTE Cat-1 to a cell site (broadband cellular; on gateways: a cell site serving nbiot,
+    /// ltem and cellular devices).
     Cellular,
     /// Ethernet / fiber / PoE.
     Wired,
@@ -110,6 +122,7 @@ impl RadioKind {
         match self {
             RadioKind::Lorawan => "lorawan",
             RadioKind::Nbiot => "nbiot",
+            RadioKind::Ltem => "ltem",
             RadioKind::Wifi => "wifi",
             RadioKind::Cellular => "cellular",
             RadioKind::Wired => "wired",
@@ -210,10 +223,18 @@ pub struct SensorGroupSpec {
     /// Application payload per report, in bytes.
     #[serde(default)]
     pub payload_bytes: Option<u16>,
-    /// Radio technology.
+    /// Radio technology: lorawan | nbiot | ltem | cellular | wifi | wired.
     #[serde(default)]
     pub radio: Option<RadioKind>,
-    /// Transmit power, e.g. "14dBm".
+    /// A continuous stream each device sends besides its reports (a camera's video), e.g.
+    /// "4Mbit/s"; it takes its share of the Wi-Fi access point's airtime or of the wired link.
+    #[serde(default)]
+    pub stream_bitrate: Option<Bitrate>,
+    /// Capacity of each wired device's link (default "100Mbit/s", Fast Ethernet / PoE).
+    #[serde(default)]
+    pub link_capacity: Option<Bitrate>,
+    /// Transmit power, e.g. "14dBm" (default 14 dBm for LoRaWAN, 23 dBm for cellular, 18 dBm for
+    /// Wi-Fi).
     #[serde(default)]
     pub tx_power: Option<Dbm>,
     /// Confirmed uplinks: the network server ACKs each one and the device retransmits when no
@@ -313,7 +334,8 @@ pub struct GatewayGroupSpec {
     /// Label prefix for gateway ids; defaults to "gw".
     #[serde(default)]
     pub name: Option<String>,
-    /// Radio technology served; only lorawan gateways are simulated so far.
+    /// What the gateways are: "lorawan" (default, LoRaWAN gateways), "cellular" (cell sites,
+    /// each carrying NB-IoT, LTE-M and LTE Cat-1) or "wifi" (access points).
     #[serde(default)]
     pub radio: Option<RadioKind>,
     /// Number of gateways; with explicit placement it defaults to the number of positions.
@@ -431,6 +453,102 @@ pub struct LorawanSection {
     /// Under "delay", an uplink that would wait longer than this is dropped (default "15m").
     #[serde(default)]
     pub duty_cycle_max_delay: Option<Duration>,
+}
+
+/// `[cellular]`: cell sites and the cellular IoT devices they serve. Each site carries an
+/// NB-IoT, an LTE-M and an LTE carrier; `[cellular.nbiot]`, `[cellular.ltem]` and
+/// `[cellular.lte]` tune each one.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CellularSection {
+    /// Path loss to the cell site: okumura-hata (default; macro sites, 900 MHz) | oulu |
+    /// log-distance.
+    #[serde(default)]
+    pub path_loss: Option<PathLoss>,
+    /// Standard deviation of static log-normal shadowing per link (default "0dB").
+    #[serde(default)]
+    pub shadowing_sigma: Option<Db>,
+    /// Preamble transmissions a device tries before giving up on random access (default 10).
+    #[serde(default)]
+    pub ra_max_attempts: Option<u8>,
+    /// Random-access backoff: after a preamble collision the device waits a uniform time up to
+    /// this before its next preamble (default "960ms", the largest LTE backoff indicator; NB-IoT
+    /// allows up to 524 s). A backoff shorter than the occasion period makes colliding devices
+    /// collide again at the next occasion.
+    #[serde(default)]
+    pub backoff: Option<Duration>,
+    /// An uplink that waits longer than this for an uplink resource is dropped as `congestion`
+    /// (default "10s").
+    #[serde(default)]
+    pub max_queue_delay: Option<Duration>,
+    /// One-way latency from the cell to the application server through the operator's core
+    /// (default "50ms").
+    #[serde(default)]
+    pub core_latency: Option<Duration>,
+    /// Power saving mode between reports (default true): the device sleeps at its PSM floor
+    /// and attaches afresh for each report.
+    #[serde(default)]
+    pub psm: Option<bool>,
+    /// eDRX paging cycle while not in PSM, e.g. "81.92s" (reachable for downlinks); absent: no
+    /// eDRX.
+    #[serde(default)]
+    pub edrx_cycle: Option<Duration>,
+    /// NB-IoT carrier.
+    #[serde(default)]
+    pub nbiot: Option<CarrierSpec>,
+    /// LTE-M carrier.
+    #[serde(default)]
+    pub ltem: Option<CarrierSpec>,
+    /// LTE Cat-1 carrier.
+    #[serde(default)]
+    pub lte: Option<CarrierSpec>,
+}
+
+/// One cellular carrier at every cell site.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierSpec {
+    /// Period of the random-access occasions for devices in normal coverage, e.g. "160ms";
+    /// the two extended coverage classes get 4x and 16x this period.
+    #[serde(default)]
+    pub ra_period: Option<Duration>,
+    /// Preambles (NB-IoT subcarriers) devices pick from at each occasion.
+    #[serde(default)]
+    pub preambles: Option<u16>,
+    /// Uplink resources served in parallel: NB-IoT single-tone subcarriers (default 12), LTE-M
+    /// narrowbands (default 2), LTE Cat-1 allocations (default 5).
+    #[serde(default)]
+    pub servers: Option<u16>,
+    /// Operator subscription per device and month, in the city's currency (for cost results).
+    #[serde(default)]
+    pub subscription_per_month: Option<f64>,
+}
+
+/// `[wifi]`: access points and their devices.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WifiSection {
+    /// Log-distance path-loss exponent from a 1 m free-space reference at 2.4 GHz (default 3.0;
+    /// 2.7-3.5 in urban areas, Rappaport table 4.2).
+    #[serde(default)]
+    pub path_loss_exponent: Option<f64>,
+    /// An uplink that waits longer than this for the access point's channel is dropped as
+    /// `congestion` (default "1s").
+    #[serde(default)]
+    pub max_queue_delay: Option<Duration>,
+}
+
+/// `[wired]`: devices on Ethernet, PoE or fiber.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WiredSection {
+    /// One-way latency from a wired device to the application server (default "2ms").
+    #[serde(default)]
+    pub latency: Option<Duration>,
+    /// An uplink that waits longer than this for its link is dropped as `congestion`
+    /// (default "1s").
+    #[serde(default)]
+    pub max_queue_delay: Option<Duration>,
 }
 
 /// Which ADR algorithm the network server runs.

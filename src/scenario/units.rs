@@ -1,5 +1,6 @@
 //! Human units in scenario files: durations ("5m"), power levels ("14dBm"), gains and margins
-//! ("6dB"), charge ("2.4Ah", "2400mAh"), distances ("1.2km") and bandwidths ("125kHz").
+//! ("6dB"), charge ("2.4Ah", "2400mAh"), distances ("1.2km"), bandwidths ("125kHz") and data
+//! rates ("4Mbit/s").
 //!
 //! Each unit is a small newtype that deserializes from a string with a unit suffix (or, where a
 //! bare number is unambiguous, from a number in the base unit) and describes itself in the JSON
@@ -132,6 +133,12 @@ unit_type!(
     Bandwidth, base = "Hz", example = "125kHz", units = [("Hz", 1.0), ("kHz", 1e3), ("MHz", 1e6)], bare_number = false
 );
 
+unit_type!(
+    /// A data rate in bits per second.
+    Bitrate, base = "bit/s", example = "4Mbit/s",
+    units = [("bit/s", 1.0), ("kbit/s", 1e3), ("Mbit/s", 1e6), ("Gbit/s", 1e9)], bare_number = false
+);
+
 /// A span of simulated time written as "90s", "5m", "24h", "7d" or "1h30m".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(into = "String")]
@@ -187,6 +194,8 @@ mod tests {
         assert_eq!(Charge::parse("2400mAh"), Ok(Charge(2400.0)));
         assert_eq!(Distance::parse("1.2km"), Ok(Distance(1200.0)));
         assert_eq!(Bandwidth::parse("125kHz"), Ok(Bandwidth(125_000.0)));
+        assert_eq!(Bitrate::parse("4Mbit/s"), Ok(Bitrate(4e6)));
+        assert_eq!(Bitrate::parse("100 kbit/s"), Ok(Bitrate(1e5)));
         assert!(Charge::parse("2.4 furlongs").is_err());
         assert!(Dbm::parse("loud").is_err());
     }

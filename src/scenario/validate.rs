@@ -8,6 +8,7 @@ use super::error::{KeyPath, Problem, nearest};
 use super::load::Parsed;
 use super::types::*;
 use crate::model::adr::AdrParams;
+use crate::model::cellular::{Carrier, Technology};
 use crate::model::duty_cycle::US915_MAX_DWELL_US;
 use crate::model::radio::{Bandwidth, CodingRate, LORAWAN_OVERHEAD_BYTES, LoraParams, SpreadingFactor};
 use crate::time::SimTime;
@@ -40,6 +41,12 @@ pub struct Scenario {
     pub gateways: Vec<GatewayGroup>,
     /// LoRaWAN settings.
     pub lorawan: LorawanConfig,
+    /// Cellular settings.
+    pub cellular: CellularConfig,
+    /// Wi-Fi settings.
+    pub wifi: WifiConfig,
+    /// Wired settings.
+    pub wired: WiredConfig,
     /// Service-level objectives.
     pub slo: SloSection,
     /// Time-series bucket width.
@@ -97,6 +104,10 @@ pub struct SensorGroup {
     pub payload_bytes: u16,
     /// Radio technology.
     pub radio: RadioKind,
+    /// Continuous stream per device besides the reports (Wi-Fi and wired), bit/s.
+    pub stream_bps: f64,
+    /// Wired link capacity per device, bit/s.
+    pub link_capacity_bps: f64,
     /// Transmit power.
     pub tx_power_dbm: f64,
     /// Fixed SF, or None for link-budget assignment.
@@ -124,6 +135,8 @@ pub struct SensorGroup {
 pub struct GatewayGroup {
     /// Label prefix.
     pub name: String,
+    /// lorawan (gateways), cellular (cell sites) or wifi (access points).
+    pub radio: RadioKind,
     /// Gateways.
     pub count: u64,
     /// Placement rule.
@@ -179,6 +192,59 @@ pub struct LorawanConfig {
     pub duty_cycle_max_delay: SimTime,
 }
 
+/// Resolved cellular settings.
+#[derive(Clone, Debug)]
+pub struct CellularConfig {
+    /// Path-loss model to cell sites.
+    pub path_loss: PathLoss,
+    /// Static shadowing sigma, dB.
+    pub shadowing_sigma_db: f64,
+    /// Preamble attempts before random access fails.
+    pub ra_max_attempts: u8,
+    /// Longest random-access backoff.
+    pub backoff: SimTime,
+    /// Longest wait for an uplink resource.
+    pub max_queue_delay: SimTime,
+    /// Cell to application server.
+    pub core_latency: SimTime,
+    /// Power saving mode between reports.
+    pub psm: bool,
+    /// eDRX cycle, if any.
+    pub edrx_cycle: Option<SimTime>,
+    /// Carriers at every site, in [`Technology::ALL`] order.
+    pub carriers: Vec<Carrier>,
+    /// Subscription per device and month, per carrier.
+    pub subscription_per_month: Vec<f64>,
+}
+
+/// Resolved Wi-Fi settings.
+#[derive(Clone, Debug)]
+pub struct WifiConfig {
+    /// Log-distance path-loss exponent.
+    pub path_loss_exponent: f64,
+    /// Longest wait for the access point's channel.
+    pub max_queue_delay: SimTime,
+}
+
+/// Resolved wired settings.
+#[derive(Clone, Debug)]
+pub struct WiredConfig {
+    /// Device to application server.
+    pub latency: SimTime,
+    /// Longest wait for the link.
+    pub max_queue_delay: SimTime,
+}
+
+/// The cellular technology a device radio uses, if it is cellular.
+pub fn cellular_technology(radio: RadioKind) -> Option<Technology> {
+    match radio {
+        RadioKind::Nbiot => Some(Technology::NbIot),
+        RadioKind::Ltem => Some(Technology::LteM),
+        RadioKind::Cellular => Some(Technology::Lte),
+        _ => None,
+    }
+}
+
 /// What deserialized of a scenario file: each section, and each list entry with its index in
 /// the file. `complete` is false when anything failed to deserialize (its problem is already
 /// recorded); then checks that need the whole file are skipped and the result is an error.
@@ -194,6 +260,12 @@ pub struct Sections {
     pub gateways: Vec<(usize, GatewayGroupSpec)>,
     /// `[lorawan]`.
     pub lorawan: Option<LorawanSection>,
+    /// `[cellular]`.
+    pub cellular: Option<CellularSection>,
+    /// `[wifi]`.
+    pub wifi: Option<WifiSection>,
+    /// `[wired]`.
+    pub wired: Option<WiredSection>,
     /// `[slo]`.
     pub slo: Option<SloSection>,
     /// `[output]`.
@@ -221,6 +293,9 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         .filter_map(|(i, g)| v.gateway_group(g, &root.key("gateways").index(*i), city.as_ref()))
         .collect();
     let lorawan = v.lorawan(file.lorawan.clone().unwrap_or_default(), &root.key("lorawan"));
+    let cellular = v.cellular(file.cellular.clone().unwrap_or_default(), &root.key("cellular"));
+    let wifi = v.wifi(file.wifi.clone().unwrap_or_default(), &root.key("wifi"));
+    let wired = v.wired(file.wired.clone().unwrap_or_default(), &root.key("wired"));
     let slo = file.slo.clone().unwrap_or_default();
     if let Some(r) = slo.delivery_ratio_min
         && !(0.0..=1.0).contains(&r)
@@ -247,12 +322,26 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
             Some("add at least one [[sensors]] table with kind and count"),
         );
     }
-    if groups.iter().any(|g| g.radio == RadioKind::Lorawan) && gateways.iter().map(|g| g.count).sum::<u64>() == 0 {
-        v.err(
-            &root,
-            "LoRaWAN sensors are declared but there are no gateways",
-            Some("add a [[gateways]] table, e.g. count = 4, placement = \"grid\""),
-        );
+    let serving = |radio: RadioKind| gateways.iter().filter(|g| g.radio == radio).map(|g| g.count).sum::<u64>();
+    let needs = [
+        (RadioKind::Lorawan, "LoRaWAN sensors", "LoRaWAN gateways", "lorawan"),
+        (RadioKind::Cellular, "cellular sensors (nbiot, ltem, cellular)", "cell sites", "cellular"),
+        (RadioKind::Wifi, "Wi-Fi sensors", "access points", "wifi"),
+    ];
+    for (radio, sensors, servers, name) in needs {
+        let declared = groups.iter().any(|g| match radio {
+            RadioKind::Cellular => cellular_technology(g.radio).is_some(),
+            r => g.radio == r,
+        });
+        if declared && serving(radio) == 0 {
+            v.err(
+                &root,
+                format!("{sensors} are declared but there are no {servers}"),
+                Some(&format!(
+                    "add a [[gateways]] table with radio = \"{name}\", e.g. count = 4, placement = \"grid\""
+                )),
+            );
+        }
     }
     if lorawan.region == Region::US915 {
         v.dwell_time(&file.sensors, &lorawan, &root);
@@ -279,6 +368,9 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         groups,
         gateways,
         lorawan,
+        cellular,
+        wifi,
+        wired,
         slo,
         bucket,
         file: String::new(),
@@ -459,13 +551,7 @@ impl Checker<'_> {
         }
         let payload_bytes = g.payload_bytes.unwrap_or(kind.payload_bytes);
         let radio = g.radio.unwrap_or(kind.radio);
-        if radio != RadioKind::Lorawan {
-            self.err(
-                &path.key("radio"),
-                format!("radio \"{}\" is not simulated yet; only lorawan uplinks are", radio.name()),
-                Some("set radio = \"lorawan\" for this group (NB-IoT, Wi-Fi, cellular and wired links are planned)"),
-            );
-        }
+        self.radio_options(g, radio, path);
         if radio == RadioKind::Lorawan && payload_bytes > 222 {
             self.err(
                 &path.key("payload_bytes"),
@@ -473,7 +559,14 @@ impl Checker<'_> {
                 None,
             );
         }
-        let tx_power_dbm = g.tx_power.map_or(14.0, |p| p.0);
+        let tx_power_dbm = g.tx_power.map_or(
+            match radio {
+                RadioKind::Lorawan | RadioKind::Wired => 14.0,
+                RadioKind::Nbiot | RadioKind::Ltem | RadioKind::Cellular => crate::model::cellular::DEVICE_TX_DBM,
+                RadioKind::Wifi => 18.0,
+            },
+            |p| p.0,
+        );
         if !(-10.0..=30.0).contains(&tx_power_dbm) {
             self.err(
                 &path.key("tx_power"),
@@ -540,6 +633,8 @@ impl Checker<'_> {
             jitter,
             payload_bytes,
             radio,
+            stream_bps: g.stream_bitrate.map_or(0.0, |b| b.0),
+            link_capacity_bps: g.link_capacity.map_or(100e6, |b| b.0),
             tx_power_dbm,
             spreading_factor: g.spreading_factor,
             district,
@@ -630,12 +725,18 @@ impl Checker<'_> {
             );
         }
         let radio = g.radio.unwrap_or(RadioKind::Lorawan);
-        if radio != RadioKind::Lorawan {
-            self.err(
+        match radio {
+            RadioKind::Lorawan | RadioKind::Cellular | RadioKind::Wifi => {}
+            RadioKind::Nbiot | RadioKind::Ltem => self.err(
                 &path.key("radio"),
-                format!("{} gateways are not simulated yet; only lorawan", radio.name()),
-                None,
-            );
+                format!("a gateway group cannot be \"{}\"", radio.name()),
+                Some("use radio = \"cellular\" for cell sites; each carries NB-IoT, LTE-M and LTE Cat-1"),
+            ),
+            RadioKind::Wired => self.err(
+                &path.key("radio"),
+                "wired devices need no gateway group",
+                Some("drop this group; [wired] sets the latency of wired devices"),
+            ),
         }
         let district = self.district(&g.district, &path.key("district"), city);
         let backhaul = g.backhaul.clone().unwrap_or(BackhaulSpec { kind: BackhaulKind::Fiber, latency: None });
@@ -650,7 +751,15 @@ impl Checker<'_> {
         let power = g.power.clone().unwrap_or(PowerSpec { mains: Some(true), ..Default::default() });
         self.power(&power, &path.key("power"));
         Some(GatewayGroup {
-            name: g.name.clone().unwrap_or_else(|| "gw".to_string()),
+            name: g.name.clone().unwrap_or_else(|| {
+                match radio {
+                    RadioKind::Cellular => "cell",
+                    RadioKind::Wifi => "ap",
+                    _ => "gw",
+                }
+                .to_string()
+            }),
+            radio,
             count,
             placement,
             positions,
@@ -661,6 +770,136 @@ impl Checker<'_> {
             backhaul: backhaul.kind,
             power,
         })
+    }
+
+    /// Options that only some radios have.
+    fn radio_options(&mut self, g: &SensorGroupSpec, radio: RadioKind, path: &KeyPath) {
+        let lora_only = [
+            ("spreading_factor", g.spreading_factor.is_some()),
+            ("confirmed", g.confirmed.is_some()),
+            ("transmissions", g.transmissions.is_some()),
+        ];
+        for (key, set) in lora_only {
+            if set && radio != RadioKind::Lorawan {
+                self.err(
+                    &path.key(key),
+                    format!("`{key}` is a LoRaWAN setting but this group's radio is {}", radio.name()),
+                    Some("drop it, or set radio = \"lorawan\""),
+                );
+            }
+        }
+        if let Some(b) = g.stream_bitrate {
+            if !matches!(radio, RadioKind::Wifi | RadioKind::Wired) {
+                self.err(
+                    &path.key("stream_bitrate"),
+                    format!("continuous streams are modelled on wifi and wired links, not {}", radio.name()),
+                    Some("set radio = \"wired\" or \"wifi\" for cameras"),
+                );
+            } else if !(b.0 > 0.0 && b.0 <= 10e9) {
+                self.err(&path.key("stream_bitrate"), format!("{b} is not a plausible stream"), None);
+            }
+        }
+        if let Some(c) = g.link_capacity {
+            if radio != RadioKind::Wired {
+                self.err(
+                    &path.key("link_capacity"),
+                    "`link_capacity` is for wired devices",
+                    Some("drop it, or set radio = \"wired\""),
+                );
+            } else if !(c.0 >= 1e3 && c.0 <= 400e9) {
+                self.err(
+                    &path.key("link_capacity"),
+                    format!("{c} is not a plausible link"),
+                    Some("Fast Ethernet is \"100Mbit/s\""),
+                );
+            }
+        }
+    }
+
+    fn cellular(&mut self, c: CellularSection, path: &KeyPath) -> CellularConfig {
+        let ra_max_attempts = c.ra_max_attempts.unwrap_or(10);
+        if ra_max_attempts == 0 || ra_max_attempts > 200 {
+            self.err(
+                &path.key("ra_max_attempts"),
+                format!("{ra_max_attempts} preamble attempts; expected 1..200"),
+                Some("3GPP's preambleTransMax ranges 3..200; NB-IoT devices commonly use 10"),
+            );
+        }
+        let shadowing_sigma_db = c.shadowing_sigma.map_or(0.0, |d| d.0);
+        if !(0.0..=20.0).contains(&shadowing_sigma_db) {
+            self.err(&path.key("shadowing_sigma"), "shadowing sigma must be within 0..20 dB", None);
+        }
+        let specs = [c.nbiot, c.ltem, c.lte];
+        let mut carriers = Vec::new();
+        let mut subscription_per_month = Vec::new();
+        for (t, spec) in Technology::ALL.into_iter().zip(specs) {
+            let spec = spec.unwrap_or_default();
+            let p = path.key(t.name());
+            let mut carrier = Carrier::default_for(t);
+            if let Some(period) = spec.ra_period {
+                if period.0 < SimTime::from_millis(1) || period.0 > SimTime::from_secs(10) {
+                    self.err(
+                        &p.key("ra_period"),
+                        format!("{period} is outside 1ms..10s"),
+                        Some("NB-IoT allows 40ms..2.56s"),
+                    );
+                }
+                carrier.ra_period_us = period.0.0.max(1);
+            }
+            if let Some(n) = spec.preambles {
+                if n == 0 || n > 64 {
+                    self.err(
+                        &p.key("preambles"),
+                        format!("{n} preambles; expected 1..64"),
+                        Some("NB-IoT offers 12-48, LTE 54"),
+                    );
+                }
+                carrier.preambles = n.max(1);
+            }
+            if let Some(n) = spec.servers {
+                if n == 0 || n > 1000 {
+                    self.err(&p.key("servers"), format!("{n} uplink resources; expected 1..1000"), None);
+                }
+                carrier.servers = n.max(1);
+            }
+            let fee = spec.subscription_per_month.unwrap_or(0.0);
+            if !(0.0..=1000.0).contains(&fee) {
+                self.err(&p.key("subscription_per_month"), format!("{fee} per device-month is not plausible"), None);
+            }
+            carriers.push(carrier);
+            subscription_per_month.push(fee);
+        }
+        CellularConfig {
+            path_loss: c.path_loss.unwrap_or(PathLoss::OkumuraHata),
+            shadowing_sigma_db,
+            ra_max_attempts: ra_max_attempts.max(1),
+            backoff: c.backoff.map_or(SimTime::from_millis(960), |d| d.0),
+            max_queue_delay: c.max_queue_delay.map_or(SimTime::from_secs(10), |d| d.0),
+            core_latency: c.core_latency.map_or(SimTime::from_millis(50), |d| d.0),
+            psm: c.psm.unwrap_or(true),
+            edrx_cycle: c.edrx_cycle.map(|d| d.0),
+            carriers,
+            subscription_per_month,
+        }
+    }
+
+    fn wifi(&mut self, w: WifiSection, path: &KeyPath) -> WifiConfig {
+        let n = w.path_loss_exponent.unwrap_or(crate::model::wifi::DEFAULT_EXPONENT);
+        if !(1.5..=6.0).contains(&n) {
+            self.err(
+                &path.key("path_loss_exponent"),
+                format!("exponent {n} is outside 1.5..6"),
+                Some("2 is free space; 2.7-3.5 urban"),
+            );
+        }
+        WifiConfig { path_loss_exponent: n, max_queue_delay: w.max_queue_delay.map_or(SimTime::from_secs(1), |d| d.0) }
+    }
+
+    fn wired(&mut self, w: WiredSection, _path: &KeyPath) -> WiredConfig {
+        WiredConfig {
+            latency: w.latency.map_or(SimTime::from_millis(2), |d| d.0),
+            max_queue_delay: w.max_queue_delay.map_or(SimTime::from_secs(1), |d| d.0),
+        }
     }
 
     fn lorawan(&mut self, l: LorawanSection, path: &KeyPath) -> LorawanConfig {

@@ -1,10 +1,12 @@
 //! Assembling the World from a validated scenario: sensors placed over their districts (or a
-//! disc), gateways placed as declared, links computed once (`coverage`), each sensor's
-//! spreading factor chosen from its link budget (or SF12 to start ADR from), regional rules
-//! set up, and every sensor's first report put in the calendar.
+//! disc), gateways, cell sites and access points placed as declared, LoRa links computed once
+//! (`coverage`), each LoRa sensor's spreading factor chosen from its link budget (or SF12 to
+//! start ADR from), other sensors attached to their servers (`attach`), regional rules set up,
+//! and every sensor's first report put in the calendar.
 
 use bevy_ecs::prelude::*;
 
+use super::attach::{Device, Site, attach};
 use super::coverage::{Coverage, DISTANCE_BAND_M, DISTANCE_BANDS, LinkModel, LinkPoint, SensorLinks};
 use super::mac::GroupMac;
 use super::transmit::DutyCycleRules;
@@ -18,7 +20,7 @@ use crate::model::radio::{
 };
 use crate::model::random::{Purpose, draw, unit};
 use crate::scenario::Scenario;
-use crate::scenario::types::{DutyCyclePolicy, PathLoss, Placement, Region, Timing};
+use crate::scenario::types::{DutyCyclePolicy, PathLoss, Placement, RadioKind, Region, Timing};
 use crate::scenario::validate::{CityModel, GatewayGroup};
 use crate::time::SimTime;
 
@@ -190,8 +192,10 @@ pub struct Layout {
     pub gateway_reach: Vec<u64>,
     /// Demodulation paths of each gateway.
     pub gateway_demodulators: Vec<u8>,
-    /// Sensors per distance band.
+    /// LoRa sensors per distance band.
     pub band_sensors: Vec<u64>,
+    /// Each sensor's radio.
+    pub radios: Vec<RadioKind>,
 }
 
 /// EU868 gateways answer in RX1 on the uplink's frequency (its sub-band's duty cycle) and in
@@ -342,19 +346,31 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         })
         .collect();
 
-    // Gateways.
+    // Gateways, cell sites and access points.
     let mut gateways: Vec<(f64, f64)> = Vec::new();
     let mut gateway_ids = Vec::new();
     let mut backhaul_us = Vec::new();
     let mut gains = Vec::new();
     let mut gateway_demodulators = Vec::new();
+    let (mut cells, mut aps) = (Vec::new(), Vec::new());
+    let mut placed_so_far = 0u32;
     for g in &scenario.gateways {
-        let placed = place_gateways(g, city, seed, gateways.len() as u32);
+        let placed = place_gateways(g, city, seed, placed_so_far);
+        placed_so_far += placed.len() as u32;
+        let same_radio = scenario.gateways.iter().filter(|o| o.radio == g.radio).count();
         for (k, p) in placed.into_iter().enumerate() {
-            let index = gateways.len() as u32;
-            let id =
-                if scenario.gateways.len() == 1 { format!("{}-{k}", g.name) } else { format!("{}-{index}", g.name) };
-            world.spawn((Gateway { index, id: id.clone() }, Position { x: p.0 as f32, y: p.1 as f32 }));
+            let sites = match g.radio {
+                RadioKind::Cellular => Some(&mut cells),
+                RadioKind::Wifi => Some(&mut aps),
+                _ => None,
+            };
+            let index = sites.as_ref().map_or(gateways.len(), |s| s.len());
+            let id = if same_radio == 1 { format!("{}-{k}", g.name) } else { format!("{}-{index}", g.name) };
+            if let Some(sites) = sites {
+                sites.push(Site { id, x: p.0, y: p.1, gain_db: g.antenna_gain_db, backhaul_us: g.backhaul_latency.0 });
+                continue;
+            }
+            world.spawn((Gateway { index: index as u32, id: id.clone() }, Position { x: p.0 as f32, y: p.1 as f32 }));
             gateways.push(p);
             gateway_ids.push(id);
             backhaul_us.push(g.backhaul_latency.0);
@@ -369,6 +385,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         district: u16,
         x: f32,
         y: f32,
+        lora: bool,
     }
     let shares: Vec<f64> = city.districts.iter().map(|d| d.share).collect();
     let mut specs = Vec::new();
@@ -383,7 +400,8 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 let phi = std::f64::consts::TAU * unit(draw(seed, Purpose::SensorPlacement, id, 1));
                 let (x, y) = (cx + rho * phi.cos(), cy + rho * phi.sin());
                 let di = city.districts.iter().position(|d| x < d.x1_m).unwrap_or(city.districts.len() - 1);
-                specs.push(Spec { group: gi as u16, district: di as u16, x: x as f32, y: y as f32 });
+                let lora = g.radio == RadioKind::Lorawan;
+                specs.push(Spec { group: gi as u16, district: di as u16, x: x as f32, y: y as f32, lora });
                 district_sensors[di] += 1;
             }
             group_sensors[gi] += g.count;
@@ -403,20 +421,24 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
                 let id = specs.len() as u64;
                 let x = d.x0_m + unit(draw(seed, Purpose::SensorPlacement, id, 0)) * (d.x1_m - d.x0_m);
                 let y = unit(draw(seed, Purpose::SensorPlacement, id, 1)) * city.side_m;
-                specs.push(Spec { group: gi as u16, district: di as u16, x: x as f32, y: y as f32 });
+                let lora = g.radio == RadioKind::Lorawan;
+                specs.push(Spec { group: gi as u16, district: di as u16, x: x as f32, y: y as f32, lora });
             }
             district_sensors[di] += n;
             group_sensors[gi] += n;
         }
     }
 
-    // Links: every sensor's received power at every gateway that can hear it at SF12.
+    // Links: every LoRa sensor's received power at every gateway that can hear it at SF12.
     let link_model = LinkModel::new(scenario, &gateways, &gains);
     let points: Vec<LinkPoint> = specs
         .iter()
-        .map(|s| {
+        .enumerate()
+        .filter(|(_, s)| s.lora)
+        .map(|(id, s)| {
             let g = &scenario.groups[s.group as usize];
             LinkPoint {
+                id: id as u64,
                 x: f64::from(s.x),
                 y: f64::from(s.y),
                 tx_dbm: g.tx_power_dbm,
@@ -426,6 +448,14 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         })
         .collect();
     let links = link_model.all(&points);
+    // Other sensors: attached to cell sites, access points or wires.
+    let others: Vec<Device> = specs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.lora)
+        .map(|(id, s)| Device { id: id as u64, group: s.group, x: f64::from(s.x), y: f64::from(s.y) })
+        .collect();
+    let attached = attach(scenario, cells, aps, &others);
     let assign = |id: usize, l: &SensorLinks| -> u8 {
         let s = &specs[id];
         let g = &scenario.groups[s.group as usize];
@@ -445,7 +475,23 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let mut band_sensors = vec![0u64; DISTANCE_BANDS];
     let mut layout_sensors = Vec::with_capacity(specs.len());
     let mut index = Vec::with_capacity(specs.len());
-    for (id, (s, l)) in specs.iter().zip(links).enumerate() {
+    let mut links = links.into_iter();
+    let mut other_devices = attached.devices.into_iter();
+    let mut radios = Vec::with_capacity(specs.len());
+    for (id, s) in specs.iter().enumerate() {
+        let radio = scenario.groups[usize::from(s.group)].radio;
+        radios.push(radio);
+        let sensor = |band: u8| Sensor { id: id as u32, group: s.group, district: s.district, band, readings: 0 };
+        let band_of = |d: f32| ((d / DISTANCE_BAND_M) as usize).min(DISTANCE_BANDS - 1) as u8;
+        if !s.lora {
+            let (dev, dist) = other_devices.next().expect("one attachment per non-LoRa sensor");
+            let band = band_of(dist);
+            layout_sensors.push((s.x, s.y, 0));
+            let e = world.spawn((sensor(band), Position { x: s.x, y: s.y }, dev));
+            index.push(e.id());
+            continue;
+        }
+        let l = links.next().unwrap_or_default();
         let sf = assign(id, &l);
         let sens =
             GATEWAY_SENSITIVITY.sensitivity_dbm(SpreadingFactor::new(sf).unwrap_or(SpreadingFactor::SF12), bw) as f32;
@@ -456,12 +502,12 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
             gateway_reach[r.gateway as usize] += 1;
         }
         layout_sensors.push((s.x, s.y, if in_reach == 0 { 0 } else { sf }));
-        let band = ((l.nearest_m / DISTANCE_BAND_M) as usize).min(DISTANCE_BANDS - 1) as u8;
+        let band = band_of(l.nearest_m);
         band_sensors[usize::from(band)] += 1;
         let reach = (coverage.entries.len() as u32, heard.len() as u32);
         coverage.entries.extend_from_slice(&heard);
         let e = world.spawn((
-            Sensor { id: id as u32, group: s.group, district: s.district, band, readings: 0 },
+            sensor(band),
             Position { x: s.x, y: s.y },
             LoraDevice { sf, airtime_us: airtime, reach, tx_offset_db: 0.0, duty: DutyCycleTracker::new(n_bands) },
         ));
@@ -504,8 +550,10 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         downlink,
     };
     if config.adr.is_some() {
-        for e in &index {
-            world.entity_mut(*e).insert(Adr::default());
+        for (e, s) in index.iter().zip(&specs) {
+            if s.lora {
+                world.entity_mut(*e).insert(Adr::default());
+            }
         }
     }
 
@@ -527,7 +575,10 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         gateway_reach,
         gateway_demodulators,
         band_sensors,
+        radios,
     });
+    world.insert_resource(attached.access);
+    world.insert_resource(attached.layout);
     world.insert_resource(coverage);
     world.insert_resource(calendar);
     world.insert_resource(config);

@@ -1,7 +1,8 @@
-//! Radio links between sensors and gateways, computed once when the World is built: received
-//! power = TX power + gateway antenna gain - path loss - building loss + shadowing, for every
-//! gateway that could hear the sensor at SF12 (the most sensitive setting). Each uplink then
-//! uses the gateways that clear the sensitivity of the sensor's current SF and power.
+//! Radio links between sensors and gateways (or cell sites, or access points), computed once
+//! when the World is built: received power = TX power + antenna gain - path loss - building
+//! loss + shadowing, for every site that could hear the sensor (for LoRaWAN: at SF12, the most
+//! sensitive setting). Each LoRa uplink then uses the gateways that clear the sensitivity of the
+//! sensor's current SF and power.
 //!
 //! - Shadowing is log-normal, static per link; with a correlation distance it is spatially
 //!   correlated: per gateway, independent N(0, 1) values sit on a grid of that spacing and a
@@ -57,6 +58,8 @@ impl Coverage {
 /// Where a sensor is and how it transmits, for link computation.
 #[derive(Clone, Copy, Debug)]
 pub struct LinkPoint {
+    /// Sensor id (keys its random draws).
+    pub id: u64,
     /// East, metres.
     pub x: f64,
     /// North, metres.
@@ -93,36 +96,68 @@ pub struct LinkModel<'a> {
     correlation_m: Option<f64>,
     gateways: &'a [(f64, f64)],
     gains: &'a [f64],
-    sens12_dbm: f64,
+    floor_dbm: f64,
     grid: GatewayGrid,
 }
 
+/// What a link model needs besides the sites.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkParams {
+    /// Master seed (shadowing and building-loss draws).
+    pub seed: u64,
+    /// Path loss.
+    pub path_loss: PathLossModel,
+    /// Log-normal shadowing sigma, dB.
+    pub sigma_db: f64,
+    /// Shadowing correlation distance, metres (None: independent per link).
+    pub correlation_m: Option<f64>,
+    /// Weakest received power worth keeping, dBm.
+    pub floor_dbm: f64,
+    /// Highest TX power of any sensor, dBm (sizes the search grid).
+    pub max_tx_dbm: f64,
+    /// Side of the area, metres.
+    pub side_m: f64,
+}
+
 impl<'a> LinkModel<'a> {
-    /// The link model of a scenario over placed gateways with their antenna gains.
+    /// The LoRa link model of a scenario over placed gateways with their antenna gains.
     pub fn new(scenario: &Scenario, gateways: &'a [(f64, f64)], gains: &'a [f64]) -> Self {
         let lw = &scenario.lorawan;
-        let path_loss = path_loss_model(lw.path_loss);
         let sens12_dbm = GATEWAY_SENSITIVITY.sensitivity_dbm(SpreadingFactor::SF12, bandwidth(lw.bandwidth_khz));
-        let max_gain = gains.iter().copied().fold(0.0f64, f64::max);
         let max_tx = scenario.groups.iter().map(|g| g.tx_power_dbm).fold(-100.0f64, f64::max);
-        // Cells as wide as the longest possible link (shadowing up to +4 sigma), so a sensor's
-        // gateways are all in its 3x3 block of cells.
-        let range = path_loss.max_range_m(max_tx + max_gain - sens12_dbm + 4.0 * lw.shadowing_sigma_db).clamp(1.0, 1e6);
-        LinkModel {
+        let params = LinkParams {
             seed: scenario.seed,
-            path_loss,
+            path_loss: path_loss_model(lw.path_loss),
             sigma_db: lw.shadowing_sigma_db,
             correlation_m: lw.shadowing_correlation_m,
+            floor_dbm: sens12_dbm,
+            max_tx_dbm: max_tx,
+            side_m: scenario.city.side_m,
+        };
+        Self::with(params, gateways, gains)
+    }
+
+    /// A link model toward any kind of site (gateways, cell sites, access points).
+    pub fn with(p: LinkParams, gateways: &'a [(f64, f64)], gains: &'a [f64]) -> Self {
+        let max_gain = gains.iter().copied().fold(0.0f64, f64::max);
+        // Cells as wide as the longest possible link (shadowing up to +4 sigma), so a sensor's
+        // gateways are all in its 3x3 block of cells.
+        let range = p.path_loss.max_range_m(p.max_tx_dbm + max_gain - p.floor_dbm + 4.0 * p.sigma_db).clamp(1.0, 1e6);
+        LinkModel {
+            seed: p.seed,
+            path_loss: p.path_loss,
+            sigma_db: p.sigma_db,
+            correlation_m: p.correlation_m,
             gateways,
             gains,
-            sens12_dbm,
-            grid: GatewayGrid::new(gateways, range, scenario.city.side_m),
+            floor_dbm: p.floor_dbm,
+            grid: GatewayGrid::new(gateways, range, p.side_m),
         }
     }
 
-    /// Links of every sensor, in sensor order (parallel, order-independent).
+    /// Links of every sensor, in the order given (parallel, order-independent).
     pub fn all(&self, points: &[LinkPoint]) -> Vec<SensorLinks> {
-        points.par_iter().enumerate().map(|(id, p)| self.links(id as u64, p)).collect()
+        points.par_iter().map(|p| self.links(p.id, p)).collect()
     }
 
     /// Links of sensor `id` at `p`.
@@ -139,7 +174,7 @@ impl<'a> LinkModel<'a> {
             out.nearest_m = out.nearest_m.min(d as f32);
             let rssi = p.tx_dbm + self.gains[gw as usize] - self.path_loss.path_loss_db(d) - building - p.extra_loss_db
                 + self.shadowing_db(id, gw, p.x, p.y);
-            if rssi >= self.sens12_dbm {
+            if rssi >= self.floor_dbm {
                 out.heard.push(Reach { gateway: gw, rssi_dbm: rssi as f32 });
             }
         });
@@ -232,7 +267,7 @@ mod tests {
     }
 
     fn point(x: f64, indoor: bool) -> LinkPoint {
-        LinkPoint { x, y: 1000.0, tx_dbm: 30.0, indoor, extra_loss_db: 0.0 }
+        LinkPoint { id: 0, x, y: 1000.0, tx_dbm: 30.0, indoor, extra_loss_db: 0.0 }
     }
 
     /// Shadowing (dB) of sensor `id` at (x, 1000) toward the one gateway at (1000, 1000).

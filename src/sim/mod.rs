@@ -18,6 +18,8 @@
 //! next step with a report due. Randomness comes from counter-based streams keyed by (seed,
 //! purpose, entity, counter), so results are identical for any step width or thread count.
 
+pub mod access;
+pub mod attach;
 pub mod build;
 pub mod calendar;
 pub mod channel;
@@ -31,10 +33,11 @@ pub mod transmit;
 use bevy_ecs::prelude::*;
 
 use crate::metrics::Metrics;
+use crate::metrics::collect::{ScopeKind, latency_ms};
 use crate::metrics::report::*;
 use crate::model::interference::Rule;
 use crate::scenario::Scenario;
-use crate::scenario::types::{DutyCyclePolicy, InterferenceModel};
+use crate::scenario::types::{DutyCyclePolicy, InterferenceModel, RadioKind};
 use crate::time::SimTime;
 
 /// Default engine step: long enough to batch work across gateways, short next to report
@@ -83,7 +86,7 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     let mut world = build::build(scenario, step);
     let gateways = world.resource::<build::Layout>().gateways.len();
     let district_names: Vec<String> = scenario.city.districts.iter().map(|d| d.name.clone()).collect();
-    let group_names: Vec<String> = scenario.groups.iter().map(|g| g.name.clone()).collect();
+    let group_names: Vec<(String, RadioKind)> = scenario.groups.iter().map(|g| (g.name.clone(), g.radio)).collect();
     world.insert_resource(Metrics::new(
         scenario.duration,
         scenario.bucket,
@@ -93,6 +96,7 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     ));
     world.insert_resource(clock::Clock::default());
     world.insert_resource(sense::Readings::default());
+    world.insert_resource(access::AccessReadings::default());
     world.insert_resource(transmit::Air { inbox: vec![Vec::new(); gateways] });
     world.insert_resource(transmit::InFlight::default());
     world.insert_resource(transmit::Deferred::default());
@@ -116,7 +120,8 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     });
 
     let mut schedule = Schedule::default();
-    schedule.add_systems((sense::sense, transmit::transmit, channel::channel, gateway::gateway).chain());
+    schedule
+        .add_systems((sense::sense, access::access, transmit::transmit, channel::channel, gateway::gateway).chain());
 
     // Readings stop at the end of the duration; steps go on until every attempt in flight or
     // waiting to be retransmitted has settled, then a last step settles anything on the air.
@@ -125,12 +130,16 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     loop {
         let busy = !world.resource::<transmit::Deferred>().0.is_empty()
             || !world.resource::<transmit::InFlight>().slots.is_empty();
+        let access_pending = world.resource::<access::Access>().next_event().is_some();
         if !busy && n < steps {
-            // Nothing on the air or waiting: jump to the next step with a report due.
+            // Nothing on the air or waiting: jump to the next step with a report, a random-access
+            // occasion or an arrival at a queue due.
             let next = world.resource::<calendar::Calendar<Entity>>().next_due_step();
+            let access = world.resource::<access::Access>().next_event().map(|t| t / step.0);
+            let next = next.into_iter().chain(access).min();
             n = next.map_or(steps, |m| m.clamp(n, steps));
         }
-        let draining = n >= steps && (!busy || n >= steps + MAX_SETTLING.0 / step.0);
+        let draining = n >= steps && (!(busy || access_pending) || n >= steps + MAX_SETTLING.0 / step.0);
         {
             let mut c = world.resource_mut::<clock::Clock>();
             c.step = n;
@@ -183,8 +192,15 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
     let sf_distribution = (7..=12u8)
         .map(|sf| SfCount { sf, sensors: layout.sensors.iter().filter(|s| s.2 == sf).count() as u64 })
         .collect();
-    let sensors_out_of_range = layout.sensors.iter().filter(|s| s.2 == 0).count() as u64;
+    let is_lora = |i: usize| layout.radios.get(i) == Some(&RadioKind::Lorawan);
+    let lora_sensors: Vec<(f32, f32, u8)> =
+        layout.sensors.iter().enumerate().filter(|(i, _)| is_lora(*i)).map(|(_, s)| *s).collect();
+    let sensors_out_of_range = lora_sensors.iter().filter(|s| s.2 == 0).count() as u64;
     let n_sensors = layout.sensors.len() as u64;
+    let n_lora = lora_sensors.len() as u64;
+    let technologies = technology_reports(world, &layout, &metrics);
+    let access = access_report(world, duration_s);
+    let access_layout = world.remove_resource::<attach::AccessLayout>().unwrap_or_default();
     let links: u64 = layout.gateway_reach.iter().sum();
     let slo = evaluate_slo(scenario, &uplinks, &latency_ms);
     Report {
@@ -198,7 +214,12 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         },
         seed: scenario.seed,
         simulated_seconds: duration_s,
-        entities: Entities { sensors: n_sensors, gateways: layout.gateways.len() as u64 },
+        entities: Entities {
+            sensors: n_sensors,
+            gateways: layout.gateways.len() as u64,
+            cell_sites: access_layout.cells.len() as u64,
+            access_points: access_layout.aps.len() as u64,
+        },
         radio: RadioReport {
             interference: match scenario.lorawan.interference {
                 InterferenceModel::Aloha => "aloha",
@@ -218,12 +239,18 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             channels: scenario.lorawan.channels,
             sf_distribution,
             sensors_out_of_range,
-            mean_gateways_in_reach: if n_sensors == 0 { 0.0 } else { links as f64 / n_sensors as f64 },
-            distance_bands: distance_bands(&layout.band_sensors, metrics.band_counts()),
+            mean_gateways_in_reach: if n_lora == 0 { 0.0 } else { links as f64 / n_lora as f64 },
+            distance_bands: technologies
+                .iter()
+                .find(|t| t.name == RadioKind::Lorawan.name())
+                .map(|t| t.distance_bands.clone())
+                .unwrap_or_default(),
             gateways,
         },
-        districts: metrics.scope_reports(true, &layout.district_sensors),
-        groups: metrics.scope_reports(false, &layout.group_sensors),
+        districts: metrics.scope_reports(ScopeKind::District, &layout.district_sensors),
+        groups: metrics.scope_reports(ScopeKind::Group, &layout.group_sensors),
+        technologies,
+        access,
         uplinks,
         latency_ms,
         slo,
@@ -236,7 +263,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         },
         timeseries: metrics.timeseries(),
         trace: world.remove_resource::<transmit::Trace>().and_then(|t| t.0).unwrap_or_default(),
-        map: MapData { side_m: scenario.city.side_m, sensors: layout.sensors, gateways: layout.gateways },
+        map: MapData { side_m: scenario.city.side_m, sensors: lora_sensors, gateways: layout.gateways },
     }
 }
 
@@ -253,6 +280,98 @@ fn final_spreading_factors(world: &mut World, layout: &mut build::Layout) {
             s.2 = if heard { dev.sf } else { 0 };
         }
     }
+}
+
+/// Per-technology results: counts, losses and latency from the collectors, sensors per
+/// distance band from the World.
+fn technology_reports(world: &mut World, layout: &build::Layout, metrics: &Metrics) -> Vec<TechnologyReport> {
+    let techs = metrics.technologies();
+    let mut sensors = vec![0u64; techs.len()];
+    let mut bands = vec![vec![0u64; coverage::DISTANCE_BANDS]; techs.len()];
+    let mut q = world.query::<&build::Sensor>();
+    for s in q.iter(world) {
+        let radio = layout.radios.get(s.id as usize).copied();
+        if let Some(t) = techs.iter().position(|t| Some(t.radio) == radio) {
+            sensors[t] += 1;
+            bands[t][usize::from(s.band).min(coverage::DISTANCE_BANDS - 1)] += 1;
+        }
+    }
+    let scopes = metrics.scope_reports(ScopeKind::Technology, &sensors);
+    techs
+        .iter()
+        .zip(scopes)
+        .enumerate()
+        .map(|(i, (t, scope))| TechnologyReport {
+            name: t.radio.name(),
+            sensors: scope.sensors,
+            generated: scope.generated,
+            delivered: scope.delivered,
+            delivery_ratio: scope.delivery_ratio,
+            lost: LossCause::ALL.iter().map(|c| (c.name(), t.lost[*c as usize])).collect(),
+            latency_ms: latency_ms(&t.latency_us),
+            distance_bands: distance_bands(&bands[i], &t.bands),
+        })
+        .collect()
+}
+
+/// Cell, access point and wired results from the access servers.
+fn access_report(world: &mut World, duration_s: f64) -> AccessReport {
+    let Some(access) = world.remove_resource::<access::Access>() else { return AccessReport::default() };
+    let Some(layout) = world.get_resource::<attach::AccessLayout>() else { return AccessReport::default() };
+    let mean_wait_ms = |p: &access::Pool| if p.served == 0 { 0.0 } else { p.wait_us as f64 / p.served as f64 / 1e3 };
+    let busy = |p: &access::Pool| p.busy_us as f64 / 1e6 / (duration_s * p.free_at.len() as f64);
+    let cells = access
+        .carriers
+        .iter()
+        .zip(&access.pools)
+        .filter(|(c, _)| c.devices_by_class.iter().sum::<u64>() > 0)
+        .map(|(c, p)| {
+            let site = &layout.cells[c.site as usize];
+            CellReport {
+                site: site.id.clone(),
+                technology: c.params.technology.name(),
+                x_m: round2(site.x),
+                y_m: round2(site.y),
+                devices: c.devices_by_class.iter().sum(),
+                devices_by_class: c.devices_by_class.clone(),
+                preambles: c.preambles,
+                preamble_collisions: c.collisions,
+                random_access_failures: c.ra_failures,
+                uplinks: p.served,
+                congested: p.congested,
+                utilisation: busy(p),
+                mean_wait_ms: mean_wait_ms(p),
+            }
+        })
+        .collect();
+    let access_points = layout
+        .aps
+        .iter()
+        .enumerate()
+        .map(|(i, ap)| {
+            let p = &access.pools[layout.ap_base + i];
+            ApReport {
+                id: ap.id.clone(),
+                x_m: round2(ap.x),
+                y_m: round2(ap.y),
+                devices: layout.ap_devices[i],
+                stream_load: p.stream_load,
+                uplinks: p.served,
+                congested: p.congested,
+                utilisation: busy(p),
+                mean_wait_ms: mean_wait_ms(p),
+            }
+        })
+        .collect();
+    let wires = &access.pools[layout.wire_base.min(access.pools.len())..];
+    let wired = WiredReport {
+        devices: wires.len() as u64,
+        saturated_links: wires.iter().filter(|p| p.stream_load >= 1.0).count() as u64,
+        max_stream_load: wires.iter().map(|p| p.stream_load).fold(0.0, f64::max),
+        uplinks: wires.iter().map(|p| p.served).sum(),
+        congested: wires.iter().map(|p| p.congested).sum(),
+    };
+    AccessReport { cells, access_points, wired }
 }
 
 fn distance_bands(sensors: &[u64], counts: &[(u64, u64)]) -> Vec<DistanceBand> {

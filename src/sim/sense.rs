@@ -1,11 +1,13 @@
 //! The sense system: sensors whose report is due in this step take a reading, and their next
 //! report goes back into the calendar (periodic with uniform jitter, or Poisson).
 //!
-//! Reads: `Calendar`, `RunConfig`, `LoraDevice` (airtime). Writes: `Sensor` reading counts,
-//! `Readings` (this step's readings in time order), `Calendar`, `Metrics` (generated counts).
+//! Reads: `Calendar`, `RunConfig`, `LoraDevice` / `AccessDevice` (time on air). Writes:
+//! `Sensor` reading counts, `Readings` (this step's LoRa readings in time order),
+//! `AccessReadings` (the other technologies'), `Calendar`, `Metrics` (generated counts).
 
 use bevy_ecs::prelude::*;
 
+use super::access::{AccessDevice, AccessReadings};
 use super::build::{GroupTiming, LoraDevice, RunConfig, Sensor};
 use super::calendar::Calendar;
 use super::clock::Clock;
@@ -67,13 +69,15 @@ pub fn sense(
     cfg: Res<RunConfig>,
     mut calendar: ResMut<Calendar<Entity>>,
     mut readings: ResMut<Readings>,
+    mut access_readings: ResMut<AccessReadings>,
     mut metrics: ResMut<Metrics>,
-    mut sensors: Query<(&mut Sensor, &LoraDevice)>,
+    mut sensors: Query<(&mut Sensor, Option<&LoraDevice>, Option<&AccessDevice>)>,
 ) {
     readings.0.clear();
+    access_readings.0.clear();
     let end = clock.step_end.min(cfg.duration);
     while let Some((t, entity)) = calendar.pop_before(end) {
-        let Ok((mut sensor, device)) = sensors.get_mut(entity) else {
+        let Ok((mut sensor, lora, other)) = sensors.get_mut(entity) else {
             continue;
         };
         // Nothing reads bevy's change ticks, and writing them costs a cache miss per report.
@@ -81,7 +85,8 @@ pub fn sense(
         sensor.readings += 1;
         metrics.generated(SimTime(t), sensor.district, sensor.group, sensor.band);
         let id = sensor.id;
-        readings.0.push(Reading {
+        let out = if lora.is_some() { &mut readings.0 } else { &mut access_readings.0 };
+        out.push(Reading {
             at: t,
             entity,
             sensor: id,
@@ -90,7 +95,8 @@ pub fn sense(
             group: sensor.group,
             band: sensor.band,
         });
-        let next = t + next_gap(&cfg, sensor.group as usize, id, sensor.readings, u64::from(device.airtime_us));
+        let busy_us = lora.map(|d| d.airtime_us).or(other.map(|d| d.service_us)).unwrap_or(0);
+        let next = t + next_gap(&cfg, sensor.group as usize, id, sensor.readings, u64::from(busy_us));
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), entity);
         }

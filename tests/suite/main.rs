@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern. Each test states its oracle.
 
+mod access;
 mod accounting;
 mod adr;
 mod aloha;
