@@ -7,8 +7,9 @@
 //! which values are this catalogue's own choice inside the cited range. Overrides in a
 //! scenario's `[[sensors]]` group win over everything here; applying them is `validate`'s job.
 //!
-//! The simulator models LoRaWAN radio only so far, so every kind that REFERENCE.md lists with a
-//! LoRaWAN option defaults to LoRaWAN, even where another radio is also common.
+//! Every kind that REFERENCE.md lists with a LoRaWAN option defaults to LoRaWAN, even where
+//! another radio is also common; `radio = "nbiot"` (or ltem, cellular, wifi, wired) in a group
+//! picks another.
 
 use serde::{Serialize, Serializer};
 
