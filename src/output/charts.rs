@@ -6,6 +6,7 @@ pub mod coverage_map;
 pub mod delivery_by_distance;
 pub mod delivery_ratio;
 pub mod gateway_load;
+pub mod technologies;
 
 use std::fs;
 use std::path::Path;
@@ -45,7 +46,8 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     render(&delivery_ratio::DeliveryRatioChart::new(report), dir)?;
     render(&coverage_map::CoverageMapChart::new(report), dir)?;
     render(&delivery_by_distance::DeliveryByDistanceChart::new(report), dir)?;
-    render(&gateway_load::GatewayLoadChart::new(report), dir)
+    render(&gateway_load::GatewayLoadChart::new(report), dir)?;
+    render(&technologies::TechnologiesChart::new(report), dir)
 }
 
 /// Registers DejaVu Sans (regular and bold) as [`FONT`], once per process. plotters' `ab_glyph`

@@ -264,6 +264,8 @@ mod tests {
             "charts/delivery_by_distance.png",
             "charts/gateway_load.svg",
             "charts/gateway_load.png",
+            "charts/technologies.svg",
+            "charts/technologies.png",
         ]
         .into_iter()
         .map(String::from)
