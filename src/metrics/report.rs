@@ -28,11 +28,13 @@ pub enum LossCause {
     /// It waited longer than allowed for a cell's, access point's or wire's uplink resource, or
     /// continuous streams saturated that resource.
     Congestion,
+    /// The sensor's battery was empty when the reading fell due.
+    BatteryDepleted,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 7] = [
+    pub const ALL: [LossCause; 8] = [
         LossCause::OutOfRange,
         LossCause::Collision,
         LossCause::GatewayBusy,
@@ -40,6 +42,7 @@ impl LossCause {
         LossCause::GatewayTransmitting,
         LossCause::RandomAccess,
         LossCause::Congestion,
+        LossCause::BatteryDepleted,
     ];
 
     /// The name used in summary.json and timeseries.csv.
@@ -52,6 +55,7 @@ impl LossCause {
             LossCause::GatewayTransmitting => "gateway_transmitting",
             LossCause::RandomAccess => "random_access",
             LossCause::Congestion => "congestion",
+            LossCause::BatteryDepleted => "battery_depleted",
         }
     }
 
@@ -65,6 +69,7 @@ impl LossCause {
             LossCause::GatewayTransmitting => "lost_gateway_transmitting",
             LossCause::RandomAccess => "lost_random_access",
             LossCause::Congestion => "lost_congestion",
+            LossCause::BatteryDepleted => "lost_battery_depleted",
         }
     }
 }
@@ -98,6 +103,8 @@ pub struct Report {
     pub technologies: Vec<TechnologyReport>,
     /// Cell sites, access points and wired links.
     pub access: AccessReport,
+    /// Device energy, battery lifetimes, maintenance, infrastructure energy, carbon and cost.
+    pub energy: EnergyReport,
     /// Service-level objectives and whether they held.
     pub slo: SloReport,
     /// What may differ between identical runs.
@@ -132,6 +139,189 @@ pub struct TechnologyReport {
     pub latency_ms: Latency,
     /// Delivery by distance to the nearest gateway, cell site or access point.
     pub distance_bands: Vec<DistanceBand>,
+}
+
+/// Energy, lifetimes, maintenance, carbon and cost (`summary.json`'s `energy` block).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EnergyReport {
+    /// Battery-powered sensors (the rest are on mains).
+    pub battery_sensors: u64,
+    /// Battery sensors whose store ran empty during the run.
+    pub depleted_in_run: u64,
+    /// Fleet charge and time by state over the run, battery sensors only.
+    pub by_state: Vec<StateEnergy>,
+    /// Self-discharge over the run, mAh.
+    pub self_discharge_mah: f64,
+    /// Solar harvest credited over the run, mAh.
+    pub harvested_mah: f64,
+    /// Projected battery lifetime over the fleet of primary-battery sensors, years.
+    pub lifetime_years: Option<Spread>,
+    /// Per sensor group.
+    pub groups: Vec<GroupEnergy>,
+    /// The sensors projected to die first, and why.
+    pub first_to_die: Vec<FirstToDie>,
+    /// Battery replacements, crews and disposal.
+    pub maintenance: Maintenance,
+    /// Gateways, access points, backhaul, mains devices and cloud.
+    pub infrastructure: Infrastructure,
+    /// Capital and operating cost, and the total over the horizon.
+    pub cost: CostReport,
+}
+
+/// Charge and time in one state, summed over sensors.
+#[derive(Clone, Debug, Serialize)]
+pub struct StateEnergy {
+    /// sleep | sensing | standby | transmit | receive | wake | psm | edrx.
+    pub state: &'static str,
+    /// Charge, mAh.
+    pub charge_mah: f64,
+    /// Sensor-hours spent in the state.
+    pub hours: f64,
+}
+
+/// Minimum, percentiles, maximum and mean of a distribution.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Spread {
+    /// Smallest.
+    pub min: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Largest.
+    pub max: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+/// One group's energy results.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupEnergy {
+    /// Group name.
+    pub name: String,
+    /// Power source: a battery chemistry, "solar + <chemistry>" or "mains".
+    pub power: String,
+    /// Battery sensors in the group.
+    pub sensors: u64,
+    /// Mean delivered capacity at each sensor's drain, mAh.
+    pub capacity_mah: f64,
+    /// Mean average current over the run, µA.
+    pub mean_current_ua: f64,
+    /// Projected lifetime, years (primary batteries).
+    pub lifetime_years: Option<Spread>,
+    /// Sensors whose store ran empty during the run.
+    pub depleted_in_run: u64,
+    /// Solar sensors that harvested at least what they drew and never ran dry (energy-neutral
+    /// in the season simulated).
+    pub sustained_by_solar: u64,
+    /// Solar sensors losing charge: days until their store runs empty at the run's average
+    /// harvest and draw (the season matters: rerun with another `start`).
+    pub solar_empty_in_days: Option<Spread>,
+}
+
+/// A sensor projected to die early.
+#[derive(Clone, Debug, Serialize)]
+pub struct FirstToDie {
+    /// Sensor id.
+    pub sensor: u32,
+    /// Group name.
+    pub group: String,
+    /// Projected (or, if it died in the run, observed) lifetime, years.
+    pub lifetime_years: f64,
+    /// Radio.
+    pub radio: &'static str,
+    /// Spreading factor at the end of the run (LoRaWAN; 0 otherwise).
+    pub sf: u8,
+    /// Distance band to the nearest gateway or site, metres from.
+    pub distance_m: f64,
+    /// Where its charge goes, e.g. "transmit 61 % at SF12, confirmed".
+    pub why: String,
+}
+
+/// Battery replacement and disposal.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Maintenance {
+    /// threshold | on_failure.
+    pub policy: &'static str,
+    /// Battery replacements (visits) per year in steady state.
+    pub replacements_per_year: f64,
+    /// Crews needed to make them.
+    pub crews: f64,
+    /// Batteries disposed per year.
+    pub batteries_disposed_per_year: f64,
+    /// Their mass, kg per year.
+    pub battery_mass_kg_per_year: f64,
+    /// Per group: what is disposed and how.
+    pub end_of_life: Vec<EndOfLife>,
+}
+
+/// End-of-life plan of one group's batteries.
+#[derive(Clone, Debug, Serialize)]
+pub struct EndOfLife {
+    /// Group name.
+    pub group: String,
+    /// Battery chemistry.
+    pub chemistry: &'static str,
+    /// Batteries disposed per year.
+    pub batteries_per_year: f64,
+    /// Mass disposed per year, kg.
+    pub mass_kg_per_year: f64,
+    /// How they are to be disposed of.
+    pub plan: &'static str,
+}
+
+/// Infrastructure power, energy, carbon and electricity cost.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Infrastructure {
+    /// LoRaWAN gateways and cell-site equipment the city runs, W.
+    pub gateways_w: f64,
+    /// Wi-Fi access points, W.
+    pub access_points_w: f64,
+    /// Backhaul (routers, modems), W.
+    pub backhaul_w: f64,
+    /// Mains-powered sensors (controllers, scanners, cameras), W.
+    pub mains_devices_w: f64,
+    /// Data delivered to the cloud (reports and streams), GB per day.
+    pub cloud_gb_per_day: f64,
+    /// Cloud energy, kWh per day.
+    pub cloud_kwh_per_day: f64,
+    /// Total, kWh per day.
+    pub kwh_per_day: f64,
+    /// Total, kWh per year.
+    pub kwh_per_year: f64,
+    /// Grid carbon intensity used, g CO2 per kWh.
+    pub grid_co2_g_per_kwh: Option<f64>,
+    /// CO2, kg per year.
+    pub co2_kg_per_year: Option<f64>,
+    /// Electricity price used, per kWh.
+    pub electricity_price_per_kwh: Option<f64>,
+    /// Electricity cost per year.
+    pub electricity_cost_per_year: Option<f64>,
+}
+
+/// Capital and operating cost.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CostReport {
+    /// Currency label.
+    pub currency: String,
+    /// Devices bought and installed.
+    pub capex_devices: f64,
+    /// Gateways and access points bought and installed.
+    pub capex_gateways: f64,
+    /// Electricity per year.
+    pub opex_energy_per_year: f64,
+    /// Cellular subscriptions per year.
+    pub opex_subscriptions_per_year: f64,
+    /// Battery replacement visits per year.
+    pub opex_battery_visits_per_year: f64,
+    /// Cloud per year.
+    pub opex_cloud_per_year: f64,
+    /// Horizon, years.
+    pub horizon_years: f64,
+    /// Capex plus discounted opex over the horizon.
+    pub total_cost_of_ownership: f64,
 }
 
 /// The non-LoRa access networks.

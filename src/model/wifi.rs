@@ -30,6 +30,14 @@ pub const FRAME_OVERHEAD_BYTES: u32 = 64;
 /// ACK frame length, bytes.
 pub const ACK_BYTES: u32 = 14;
 
+/// A battery Wi-Fi station's report: wake from deep sleep, re-associate with stored credentials
+/// and send, about a second at ~100 mA (ESP32-class: RX ~95-100 mA, TX up to ~190 mA, Espressif
+/// datasheet; connection with stored credentials ~1 s). An estimate: REFERENCE.md has no Wi-Fi
+/// energy figure.
+pub const REPORT_WAKE_US: u64 = 1_000_000;
+/// Mean current of that report, mA.
+pub const REPORT_WAKE_MA: f64 = 100.0;
+
 /// OFDM rates (Mbit/s) and their minimum sensitivities (dBm), slowest first.
 pub const RATES: [(f64, f64); 8] = [
     (6.0, -82.0),

@@ -127,6 +127,7 @@ pub(crate) fn sample_report() -> Report {
         latency_ms: Latency { p50: 80.0, p95: 120.0, p99: 150.0, max: 400.0, mean: 85.0 },
         technologies: Vec::new(),
         access: AccessReport::default(),
+        energy: Default::default(),
         radio: RadioReport {
             interference: "capture",
             inter_sf: true,

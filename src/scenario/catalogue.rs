@@ -46,6 +46,27 @@ impl PowerDefault {
     }
 }
 
+/// A device's electrical load besides its radio: what the node draws asleep, what one reading
+/// costs, and (for mains devices) its continuous power.
+///
+/// REFERENCE.md §2 gives only that a whole node (MCU + sensor + radio asleep) draws tens of µA;
+/// the figures per kind are this catalogue's estimates from typical parts (Plantower-class PM
+/// sensors ~80 mA with a 30 s fan spin-up, MEMS microphones with a DSP ~10 mA, magnetometers
+/// ~2 mA for 100 ms, ultrasonic and ToF rangers 20-30 mA for a few hundred ms, SONYC-class
+/// nodes ~100 mW, PoE cameras ~4 W as REFERENCE.md §9 says). Override them per group with
+/// `sleep_current` and `sensing`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Load {
+    /// Whole node asleep, µA.
+    pub sleep_ua: f64,
+    /// Current while taking a reading, mA.
+    pub sense_ma: f64,
+    /// Time to take a reading, ms.
+    pub sense_ms: f64,
+    /// Continuous draw of a mains device (controller, scanner, camera), W; 0 for battery nodes.
+    pub mains_w: f64,
+}
+
 /// A built-in sensor kind and its defaults.
 ///
 /// Every built-in uses [`Timing::Periodic`]. Some kinds (parking above all, also waste-bin
@@ -70,6 +91,8 @@ pub struct SensorKind {
     pub radio: RadioKind,
     /// Usual power source.
     pub power: PowerDefault,
+    /// Electrical load besides the radio.
+    pub load: Load,
     /// DTPR purpose id, e.g. `"ecology"`, `"mobility"`, `"safety_security"`.
     pub purpose: &'static str,
     /// DTPR technology id where DTPR has one (e.g. `"air_quality"`, `"identifiable_video"`),
@@ -121,6 +144,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 24,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Solar { panel_w: FLOODNET_PANEL_W, battery: BatteryKind::LithiumRechargeable },
+        load: Load { sleep_ua: 20.0, sense_ma: 80.0, sense_ms: 30000.0, mains_w: 0.0 },
         purpose: "ecology",
         technology: "air_quality",
         personal: false,
@@ -140,6 +164,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 12,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Battery(BatteryKind::Alkaline2xaa),
+        load: Load { sleep_ua: 20.0, sense_ma: 10.0, sense_ms: 1000.0, mains_w: 0.0 },
         purpose: "ecology",
         technology: "sound_level_meter",
         personal: false,
@@ -158,6 +183,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 6,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Battery(BatteryKind::LiSocl2D),
+        load: Load { sleep_ua: 10.0, sense_ma: 2.0, sense_ms: 100.0, mains_w: 0.0 },
         purpose: "mobility",
         technology: "magnetometer",
         personal: false,
@@ -178,6 +204,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 5,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Solar { panel_w: FLOODNET_PANEL_W, battery: BatteryKind::LithiumRechargeable },
+        load: Load { sleep_ua: 20.0, sense_ma: 30.0, sense_ms: 500.0, mains_w: 0.0 },
         purpose: "safety_security",
         technology: "ultrasonic_level_sensor",
         personal: false,
@@ -195,6 +222,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 12,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Battery(BatteryKind::LiSocl2Aa),
+        load: Load { sleep_ua: 15.0, sense_ma: 20.0, sense_ms: 200.0, mains_w: 0.0 },
         purpose: "waste_management",
         technology: "ultrasonic_fill_sensor",
         personal: false,
@@ -213,6 +241,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 17,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Mains,
+        load: Load { sleep_ua: 0.0, sense_ma: 0.0, sense_ms: 0.0, mains_w: 1.0 },
         purpose: "energy_efficiency",
         technology: "streetlight_controller",
         personal: false,
@@ -232,6 +261,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 10,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Solar { panel_w: FLOODNET_PANEL_W, battery: BatteryKind::LithiumRechargeable },
+        load: Load { sleep_ua: 20.0, sense_ma: 50.0, sense_ms: 2000.0, mains_w: 0.0 },
         purpose: "mobility",
         technology: "radar",
         personal: false,
@@ -249,6 +279,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 4,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Mains,
+        load: Load { sleep_ua: 0.0, sense_ma: 0.0, sense_ms: 0.0, mains_w: 1.5 },
         purpose: "mobility",
         technology: "identifiable_wifi_sensor",
         personal: true,
@@ -267,6 +298,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 1000,
         radio: RadioKind::Wired,
         power: PowerDefault::Mains,
+        load: Load { sleep_ua: 0.0, sense_ma: 0.0, sense_ms: 0.0, mains_w: 4.0 },
         purpose: "mobility",
         technology: "identifiable_video",
         personal: true,
@@ -285,6 +317,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 20,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Battery(BatteryKind::Alkaline2xaa),
+        load: Load { sleep_ua: 20.0, sense_ma: 5.0, sense_ms: 2000.0, mains_w: 0.0 },
         purpose: "ecology",
         technology: "weather_station",
         personal: false,
@@ -303,6 +336,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 12,
         radio: RadioKind::Lorawan,
         power: PowerDefault::Battery(BatteryKind::LiSocl2D),
+        load: Load { sleep_ua: 10.0, sense_ma: 1.0, sense_ms: 50.0, mains_w: 0.0 },
         purpose: "water_efficiency",
         technology: "smart_water_meter",
         personal: false,
@@ -321,6 +355,7 @@ static KINDS: [SensorKind; 12] = [
         payload_bytes: 40,
         radio: RadioKind::Cellular,
         power: PowerDefault::Mains,
+        load: Load { sleep_ua: 0.0, sense_ma: 0.0, sense_ms: 0.0, mains_w: 1.0 },
         purpose: "energy_efficiency",
         technology: "smart_electricity_meter",
         personal: false,

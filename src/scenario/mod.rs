@@ -72,6 +72,8 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate
         cellular: section(parsed, "cellular", problems).flatten(),
         wifi: section(parsed, "wifi", problems).flatten(),
         wired: section(parsed, "wired", problems).flatten(),
+        energy: section(parsed, "energy", problems).flatten(),
+        costs: section(parsed, "costs", problems).flatten(),
         slo: section(parsed, "slo", problems).flatten(),
         output: section(parsed, "output", problems).flatten(),
         complete: false,

@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::units::{Bandwidth, Bitrate, Charge, Db, Dbm, Distance, Duration};
+use super::units::{Bandwidth, Bitrate, Charge, Current, Db, Dbm, Distance, Duration, Power};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -35,6 +35,12 @@ pub struct ScenarioFile {
     /// Settings for devices on Ethernet, PoE or fiber.
     #[serde(default)]
     pub wired: Option<WiredSection>,
+    /// Energy, batteries, maintenance and infrastructure power.
+    #[serde(default)]
+    pub energy: Option<EnergySection>,
+    /// Prices for capital and operating costs.
+    #[serde(default)]
+    pub costs: Option<CostsSection>,
     /// Service-level objectives; a breach makes `citytwin run` exit with code 3.
     #[serde(default)]
     pub slo: Option<SloSection>,
@@ -57,6 +63,10 @@ pub struct ScenarioSection {
     pub seed: Option<u64>,
     /// Simulated time, e.g. "24h" or "7d".
     pub duration: Duration,
+    /// Calendar date the run starts at local midnight, "YYYY-MM-DD" (default "2026-01-01"): sets
+    /// the season for solar harvest.
+    #[serde(default)]
+    pub start: Option<String>,
 }
 
 /// `[city]`: the place and its districts.
@@ -69,6 +79,9 @@ pub struct CitySection {
     /// The part of the city simulated, in km² (a square). Defaults to 4 km² with a preset.
     #[serde(default)]
     pub area_km2: Option<f64>,
+    /// Latitude in degrees north, for solar harvest (default: the preset's, else 45).
+    #[serde(default)]
+    pub latitude: Option<f64>,
     /// Districts sharing the area and the sensors, west to east. Shares must add up to 1.
     #[serde(default)]
     pub districts: Vec<DistrictSpec>,
@@ -266,6 +279,18 @@ pub struct SensorGroupSpec {
     /// Power source; defaults to the kind's usual source.
     #[serde(default)]
     pub power: Option<PowerSpec>,
+    /// Whole node asleep (MCU, sensor and radio), e.g. "20uA"; defaults to the kind's.
+    #[serde(default)]
+    pub sleep_current: Option<Current>,
+    /// What one reading costs: `sensing = { current = "30mA", time = "500ms" }`.
+    #[serde(default)]
+    pub sensing: Option<SensingSpec>,
+    /// Purchase price of one device, in the currency of `[costs]`.
+    #[serde(default)]
+    pub unit_cost: Option<f64>,
+    /// Installation cost of one device.
+    #[serde(default)]
+    pub install_cost: Option<f64>,
     /// Data governance declarations.
     #[serde(default)]
     pub data: Option<DataSpec>,
@@ -362,6 +387,100 @@ pub struct GatewayGroupSpec {
     /// Power source.
     #[serde(default)]
     pub power: Option<PowerSpec>,
+    /// Electrical power drawn by each gateway, access point or cell-site share, e.g. "3.2W"
+    /// (default: 3.2 W LoRaWAN gateway, 10 W access point, 0 for operator cell sites).
+    #[serde(default)]
+    pub power_draw: Option<Power>,
+    /// Purchase price of one gateway.
+    #[serde(default)]
+    pub unit_cost: Option<f64>,
+    /// Installation cost of one gateway (less where existing poles are reused).
+    #[serde(default)]
+    pub install_cost: Option<f64>,
+}
+
+/// `sensing = { ... }`: the draw of one reading.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SensingSpec {
+    /// Current while sensing.
+    pub current: Current,
+    /// Time per reading.
+    pub time: Duration,
+}
+
+/// LoRa radio current tables.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RadioProfile {
+    /// RAK4260 module at 3.3 V (TX by power, RX 13.6 mA).
+    Rak4260,
+    /// LoRaSim/FLoRa TX table (2..14 dBm) with ns-3's RX 11.2 mA.
+    Lorasim,
+}
+
+/// When batteries are replaced.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplacementPolicy {
+    /// Before they die, when the remaining share falls to `replace_at`.
+    Threshold,
+    /// When the device has died.
+    OnFailure,
+}
+
+/// `[energy]`: device energy, batteries, maintenance and infrastructure power.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnergySection {
+    /// LoRa radio current table: rak4260 (default) | lorasim.
+    #[serde(default)]
+    pub radio_profile: Option<RadioProfile>,
+    /// threshold (default) | on_failure.
+    #[serde(default)]
+    pub replacement: Option<ReplacementPolicy>,
+    /// Remaining battery share at which a threshold replacement is made (default 0.1).
+    #[serde(default)]
+    pub replace_at: Option<f64>,
+    /// Replacements one crew makes per working day (default 20).
+    #[serde(default)]
+    pub visits_per_crew_day: Option<f64>,
+    /// Working days per year (default 230).
+    #[serde(default)]
+    pub working_days: Option<f64>,
+    /// Years over which lifetimes are projected and costs totalled (default 10).
+    #[serde(default)]
+    pub horizon_years: Option<f64>,
+    /// Cloud energy per GB stored and processed, kWh (default 0.06).
+    #[serde(default)]
+    pub cloud_kwh_per_gb: Option<f64>,
+    /// Backhaul power per gateway or access point (router, modem), e.g. "5W" (default 5 W).
+    #[serde(default)]
+    pub backhaul_power: Option<Power>,
+    /// Grid carbon intensity, g CO2 per kWh (default: the city preset's).
+    #[serde(default)]
+    pub grid_co2_g_per_kwh: Option<f64>,
+    /// Electricity price per kWh (default: the city preset's, where it has one).
+    #[serde(default)]
+    pub electricity_price_per_kwh: Option<f64>,
+}
+
+/// `[costs]`: prices not tied to one device group.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CostsSection {
+    /// Currency label for results (default "USD").
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// One battery replacement visit: battery, labour and travel (default 0).
+    #[serde(default)]
+    pub battery_visit: Option<f64>,
+    /// Cloud storage and processing per GB (default 0).
+    #[serde(default)]
+    pub cloud_per_gb: Option<f64>,
+    /// Annual discount rate for the total cost of ownership (default 0).
+    #[serde(default)]
+    pub discount_rate: Option<f64>,
 }
 
 /// Regional channel plan.

@@ -1,6 +1,6 @@
 //! Human units in scenario files: durations ("5m"), power levels ("14dBm"), gains and margins
 //! ("6dB"), charge ("2.4Ah", "2400mAh"), distances ("1.2km"), bandwidths ("125kHz") and data
-//! rates ("4Mbit/s").
+//! rates ("4Mbit/s"), currents ("20uA", "33mA") and power ("3.2W").
 //!
 //! Each unit is a small newtype that deserializes from a string with a unit suffix (or, where a
 //! bare number is unambiguous, from a number in the base unit) and describes itself in the JSON
@@ -139,6 +139,15 @@ unit_type!(
     units = [("bit/s", 1.0), ("kbit/s", 1e3), ("Mbit/s", 1e6), ("Gbit/s", 1e9)], bare_number = false
 );
 
+unit_type!(
+    /// An electric current in milliamperes.
+    Current, base = "mA", example = "20uA", units = [("uA", 1e-3), ("µA", 1e-3), ("mA", 1.0), ("A", 1e3)], bare_number = false
+);
+unit_type!(
+    /// An electric power in watts.
+    Power, base = "W", example = "3.2W", units = [("mW", 1e-3), ("W", 1.0), ("kW", 1e3)], bare_number = false
+);
+
 /// A span of simulated time written as "90s", "5m", "24h", "7d" or "1h30m".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(into = "String")]
@@ -195,6 +204,9 @@ mod tests {
         assert_eq!(Distance::parse("1.2km"), Ok(Distance(1200.0)));
         assert_eq!(Bandwidth::parse("125kHz"), Ok(Bandwidth(125_000.0)));
         assert_eq!(Bitrate::parse("4Mbit/s"), Ok(Bitrate(4e6)));
+        assert_eq!(Current::parse("20uA"), Ok(Current(0.02)));
+        assert_eq!(Current::parse("33.1mA"), Ok(Current(33.1)));
+        assert_eq!(Power::parse("3.2W"), Ok(Power(3.2)));
         assert_eq!(Bitrate::parse("100 kbit/s"), Ok(Bitrate(1e5)));
         assert!(Charge::parse("2.4 furlongs").is_err());
         assert!(Dbm::parse("loud").is_err());

@@ -15,6 +15,9 @@ use crate::time::SimTime;
 
 /// Area simulated when a preset is given without `area_km2`.
 pub const DEFAULT_AREA_KM2: f64 = 4.0;
+/// Latitude for solar harvest when neither `city.latitude` nor a preset gives one (mid-latitude
+/// Europe and North America).
+pub const DEFAULT_LATITUDE: f64 = 45.0;
 /// Buckets in the time series when `output.bucket` is not given.
 pub const DEFAULT_BUCKETS: u64 = 96;
 /// Periodic jitter when not given, as a share of the interval.
@@ -33,6 +36,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Simulated time.
     pub duration: SimTime,
+    /// Day of the year the run starts (1 = 1 January).
+    pub start_day_of_year: u16,
     /// The place.
     pub city: CityModel,
     /// Sensor groups.
@@ -47,6 +52,10 @@ pub struct Scenario {
     pub wifi: WifiConfig,
     /// Wired settings.
     pub wired: WiredConfig,
+    /// Energy and maintenance settings.
+    pub energy: EnergyConfig,
+    /// Prices.
+    pub costs: CostsConfig,
     /// Service-level objectives.
     pub slo: SloSection,
     /// Time-series bucket width.
@@ -68,6 +77,8 @@ pub struct CityModel {
     pub area_km2: f64,
     /// Side of the square in metres.
     pub side_m: f64,
+    /// Latitude for solar harvest, degrees north.
+    pub latitude: f64,
     /// Districts in west-to-east order; their strips tile the square.
     pub districts: Vec<District>,
 }
@@ -126,6 +137,18 @@ pub struct SensorGroup {
     pub disc: Option<(f64, f64, f64)>,
     /// Power source.
     pub power: PowerSpec,
+    /// Whole node asleep, µA.
+    pub sleep_ua: f64,
+    /// Current while sensing, mA.
+    pub sense_ma: f64,
+    /// Time per reading, ms.
+    pub sense_ms: f64,
+    /// Continuous draw of a mains device, W.
+    pub mains_w: f64,
+    /// Purchase price per device.
+    pub unit_cost: f64,
+    /// Installation cost per device.
+    pub install_cost: f64,
     /// Data governance.
     pub data: DataSpec,
 }
@@ -155,6 +178,50 @@ pub struct GatewayGroup {
     pub backhaul: BackhaulKind,
     /// Power source.
     pub power: PowerSpec,
+    /// Electrical power per gateway, W.
+    pub power_w: f64,
+    /// Purchase price per gateway.
+    pub unit_cost: f64,
+    /// Installation cost per gateway.
+    pub install_cost: f64,
+}
+
+/// Resolved energy settings.
+#[derive(Clone, Debug)]
+pub struct EnergyConfig {
+    /// LoRa radio current table.
+    pub radio_profile: RadioProfile,
+    /// Battery replacement policy.
+    pub replacement: ReplacementPolicy,
+    /// Remaining share that triggers a threshold replacement.
+    pub replace_at: f64,
+    /// Replacements per crew and working day.
+    pub visits_per_crew_day: f64,
+    /// Working days per year.
+    pub working_days: f64,
+    /// Projection and cost horizon, years.
+    pub horizon_years: f64,
+    /// Cloud energy per GB, kWh.
+    pub cloud_kwh_per_gb: f64,
+    /// Backhaul power per gateway or access point, W.
+    pub backhaul_w: f64,
+    /// Grid carbon intensity, g/kWh (None: no preset and none given).
+    pub grid_co2_g_per_kwh: Option<f64>,
+    /// Electricity price per kWh (None: unknown).
+    pub electricity_price_per_kwh: Option<f64>,
+}
+
+/// Resolved prices.
+#[derive(Clone, Debug)]
+pub struct CostsConfig {
+    /// Currency label.
+    pub currency: String,
+    /// One battery replacement visit.
+    pub battery_visit: f64,
+    /// Cloud per GB.
+    pub cloud_per_gb: f64,
+    /// Annual discount rate.
+    pub discount_rate: f64,
 }
 
 /// Resolved LoRaWAN settings.
@@ -235,6 +302,19 @@ pub struct WiredConfig {
     pub max_queue_delay: SimTime,
 }
 
+/// Day of the year (1..=366) of a "YYYY-MM-DD" date, or None if it is not a valid date.
+pub fn day_of_year(text: &str) -> Option<u16> {
+    let mut parts = text.trim().splitn(3, '-');
+    let (y, m, d): (u32, u32, u32) =
+        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d == 0 || d > days[m as usize - 1] {
+        return None;
+    }
+    Some((days[..m as usize - 1].iter().sum::<u32>() + d) as u16)
+}
+
 /// The cellular technology a device radio uses, if it is cellular.
 pub fn cellular_technology(radio: RadioKind) -> Option<Technology> {
     match radio {
@@ -266,6 +346,10 @@ pub struct Sections {
     pub wifi: Option<WifiSection>,
     /// `[wired]`.
     pub wired: Option<WiredSection>,
+    /// `[energy]`.
+    pub energy: Option<EnergySection>,
+    /// `[costs]`.
+    pub costs: Option<CostsSection>,
     /// `[slo]`.
     pub slo: Option<SloSection>,
     /// `[output]`.
@@ -281,6 +365,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let root = KeyPath::default();
 
     let duration = file.scenario.as_ref().map(|s| v.scenario(s, &root.key("scenario")));
+    let start_day_of_year = file.scenario.as_ref().map_or(1, |s| v.start_day(s, &root.key("scenario").key("start")));
     let city = file.city.as_ref().map(|c| v.city(c, &root.key("city")));
     let groups: Vec<SensorGroup> = file
         .sensors
@@ -296,6 +381,8 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let cellular = v.cellular(file.cellular.clone().unwrap_or_default(), &root.key("cellular"));
     let wifi = v.wifi(file.wifi.clone().unwrap_or_default(), &root.key("wifi"));
     let wired = v.wired(file.wired.clone().unwrap_or_default(), &root.key("wired"));
+    let energy = v.energy(file.energy.clone().unwrap_or_default(), &root.key("energy"), city.as_ref());
+    let costs = v.costs(file.costs.clone().unwrap_or_default(), &root.key("costs"));
     let slo = file.slo.clone().unwrap_or_default();
     if let Some(r) = slo.delivery_ratio_min
         && !(0.0..=1.0).contains(&r)
@@ -364,6 +451,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         description: s.description.clone(),
         seed: seed_override.or(s.seed).unwrap_or(DEFAULT_SEED),
         duration,
+        start_day_of_year,
         city,
         groups,
         gateways,
@@ -371,6 +459,8 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         cellular,
         wifi,
         wired,
+        energy,
+        costs,
         slo,
         bucket,
         file: String::new(),
@@ -406,6 +496,22 @@ impl Checker<'_> {
                     format!("SF{} with {payload} payload bytes takes {:.0} ms on air; US915 allows 400 ms", sf.value(), airtime as f64 / 1e3),
                     Some("use a lower spreading factor, or leave it out to let each sensor pick the lowest its link allows"),
                 );
+            }
+        }
+    }
+
+    /// The start date's day of the year.
+    fn start_day(&mut self, s: &ScenarioSection, path: &KeyPath) -> u16 {
+        let Some(text) = &s.start else { return 1 };
+        match day_of_year(text) {
+            Some(d) => d,
+            None => {
+                self.err(
+                    path,
+                    format!("\"{text}\" is not a date"),
+                    Some("write it as \"YYYY-MM-DD\", e.g. \"2026-06-21\""),
+                );
+                1
             }
         }
     }
@@ -494,7 +600,11 @@ impl Checker<'_> {
         if let Some(last) = districts.last_mut() {
             last.x1_m = side_m;
         }
-        CityModel { preset, area_km2, side_m, districts }
+        let latitude = c.latitude.or(preset.map(|p| p.latitude)).unwrap_or(DEFAULT_LATITUDE);
+        if !(-90.0..=90.0).contains(&latitude) {
+            self.err(&path.key("latitude"), format!("latitude {latitude} is outside -90..90"), None);
+        }
+        CityModel { preset, area_km2, side_m, latitude, districts }
     }
 
     fn district(&mut self, name: &Option<String>, path: &KeyPath, city: Option<&CityModel>) -> Option<usize> {
@@ -620,6 +730,34 @@ impl Checker<'_> {
         }
         let power = g.power.clone().unwrap_or_else(|| kind.power.to_spec());
         self.power(&power, &path.key("power"));
+
+        let sleep_ua = g.sleep_current.map_or(kind.load.sleep_ua, |c| c.0 * 1e3);
+        if !(0.0..=100_000.0).contains(&sleep_ua) {
+            self.err(
+                &path.key("sleep_current"),
+                format!("{sleep_ua} µA asleep is not plausible"),
+                Some("nodes sleep at a few to tens of µA"),
+            );
+        }
+        let (sense_ma, sense_ms) =
+            g.sensing.map_or((kind.load.sense_ma, kind.load.sense_ms), |s| (s.current.0, s.time.0.as_millis_f64()));
+        if !(0.0..=5_000.0).contains(&sense_ma) {
+            self.err(
+                &path.key("sensing").key("current"),
+                format!("{sense_ma} mA while sensing is not plausible"),
+                None,
+            );
+        }
+        if sense_ms > report_every.as_millis_f64() {
+            self.err(&path.key("sensing").key("time"), "a reading takes longer than the report interval", None);
+        }
+        for (key, v) in [("unit_cost", g.unit_cost), ("install_cost", g.install_cost)] {
+            if let Some(c) = v
+                && !(c.is_finite() && c >= 0.0)
+            {
+                self.err(&path.key(key), format!("{c} is not a price"), None);
+            }
+        }
         let mut data = g.data.clone().unwrap_or_default();
         data.purpose = data.purpose.or_else(|| Some(kind.purpose.to_string()));
         data.personal = data.personal.or(Some(kind.personal));
@@ -643,7 +781,13 @@ impl Checker<'_> {
             indoor: g.indoor.unwrap_or(false),
             extra_loss_db: g.extra_loss.map_or(0.0, |d| d.0),
             disc,
+            mains_w: if power.mains == Some(true) { kind.load.mains_w } else { 0.0 },
             power,
+            sleep_ua,
+            sense_ma,
+            sense_ms,
+            unit_cost: g.unit_cost.unwrap_or(0.0),
+            install_cost: g.install_cost.unwrap_or(0.0),
             data,
         })
     }
@@ -769,6 +913,16 @@ impl Checker<'_> {
             backhaul_latency,
             backhaul: backhaul.kind,
             power,
+            power_w: g.power_draw.map_or(
+                match radio {
+                    RadioKind::Lorawan => 3.2,
+                    RadioKind::Wifi => 10.0,
+                    _ => 0.0,
+                },
+                |p| p.0,
+            ),
+            unit_cost: g.unit_cost.unwrap_or(0.0),
+            install_cost: g.install_cost.unwrap_or(0.0),
         })
     }
 
@@ -899,6 +1053,66 @@ impl Checker<'_> {
         WiredConfig {
             latency: w.latency.map_or(SimTime::from_millis(2), |d| d.0),
             max_queue_delay: w.max_queue_delay.map_or(SimTime::from_secs(1), |d| d.0),
+        }
+    }
+
+    fn energy(&mut self, e: EnergySection, path: &KeyPath, city: Option<&CityModel>) -> EnergyConfig {
+        let replace_at = e.replace_at.unwrap_or(0.1);
+        if !(0.0..1.0).contains(&replace_at) {
+            self.err(
+                &path.key("replace_at"),
+                format!("{replace_at} is outside [0, 1)"),
+                Some("e.g. 0.1: replace at 10 % left"),
+            );
+        }
+        let positive = [
+            ("visits_per_crew_day", e.visits_per_crew_day),
+            ("working_days", e.working_days),
+            ("horizon_years", e.horizon_years),
+        ];
+        for (key, v) in positive {
+            if let Some(x) = v
+                && !(x > 0.0 && x.is_finite())
+            {
+                self.err(&path.key(key), format!("{x} must be positive"), None);
+            }
+        }
+        if let Some(x) = e.working_days
+            && x > 366.0
+        {
+            self.err(&path.key("working_days"), "a year has at most 366 days", None);
+        }
+        let preset = city.and_then(|c| c.preset);
+        EnergyConfig {
+            radio_profile: e.radio_profile.unwrap_or(RadioProfile::Rak4260),
+            replacement: e.replacement.unwrap_or(ReplacementPolicy::Threshold),
+            replace_at,
+            visits_per_crew_day: e.visits_per_crew_day.unwrap_or(20.0),
+            working_days: e.working_days.unwrap_or(230.0),
+            horizon_years: e.horizon_years.unwrap_or(10.0),
+            cloud_kwh_per_gb: e.cloud_kwh_per_gb.unwrap_or(0.06),
+            backhaul_w: e.backhaul_power.map_or(5.0, |p| p.0),
+            grid_co2_g_per_kwh: e.grid_co2_g_per_kwh.or(preset.map(|c| c.grid_co2_g_per_kwh)),
+            electricity_price_per_kwh: e
+                .electricity_price_per_kwh
+                .or(preset.and_then(|c| c.electricity_price_usd_per_kwh)),
+        }
+    }
+
+    fn costs(&mut self, c: CostsSection, path: &KeyPath) -> CostsConfig {
+        let discount_rate = c.discount_rate.unwrap_or(0.0);
+        if !(0.0..1.0).contains(&discount_rate) {
+            self.err(
+                &path.key("discount_rate"),
+                format!("{discount_rate} is outside [0, 1)"),
+                Some("e.g. 0.03 for 3 % a year"),
+            );
+        }
+        CostsConfig {
+            currency: c.currency.unwrap_or_else(|| "USD".to_string()),
+            battery_visit: c.battery_visit.unwrap_or(0.0),
+            cloud_per_gb: c.cloud_per_gb.unwrap_or(0.0),
+            discount_rate,
         }
     }
 

@@ -6,21 +6,24 @@
 
 use bevy_ecs::prelude::*;
 
+use super::access::UNATTACHED;
 use super::attach::{Device, Site, attach};
 use super::coverage::{Coverage, DISTANCE_BAND_M, DISTANCE_BANDS, LinkModel, LinkPoint, SensorLinks};
+use super::energy::{EnergyTables, Link, RadioDraw, Supply, supply_for, tables};
 use super::mac::GroupMac;
 use super::transmit::DutyCycleRules;
 use crate::model::adr::{AdrParams, AdrState};
 use crate::model::duty_cycle::{
     DutyCycleTracker, EU868_SUB_BANDS, Plan, US915_MAX_DWELL_US, plan_sub_bands, sub_band_of, uplink_channels_mhz,
 };
+use crate::model::energy::{PowerProfile, TxCurrent, rx_window_us};
 use crate::model::radio::{
     Bandwidth, CodingRate, DEFAULT_NOISE_FIGURE_DB, LORAWAN_OVERHEAD_BYTES, LoraParams, PathLossModel,
     SensitivityTable, SpreadingFactor, lowest_sf_for_link, noise_floor_dbm,
 };
 use crate::model::random::{Purpose, draw, unit};
 use crate::scenario::Scenario;
-use crate::scenario::types::{DutyCyclePolicy, PathLoss, Placement, RadioKind, Region, Timing};
+use crate::scenario::types::{DutyCyclePolicy, PathLoss, Placement, RadioKind, RadioProfile, Region, Timing};
 use crate::scenario::validate::{CityModel, GatewayGroup};
 use crate::time::SimTime;
 
@@ -40,6 +43,8 @@ pub struct Sensor {
     pub band: u8,
     /// Readings taken so far; the n-th reading goes out as LoRaWAN frame counter n.
     pub readings: u32,
+    /// When its battery must next be settled (u64::MAX: mains, never).
+    pub check_at: u64,
 }
 
 /// Position in metres east and north of the area's south-west corner.
@@ -66,6 +71,8 @@ pub struct LoraDevice {
     pub tx_offset_db: f32,
     /// When each sub-band reopens.
     pub duty: DutyCycleTracker,
+    /// Charge its radio has drawn.
+    pub draw: RadioDraw,
 }
 
 /// A gateway.
@@ -132,6 +139,22 @@ pub struct RunConfig {
     pub mac: Vec<GroupMac>,
     /// Gateway downlink rules.
     pub downlink: DownlinkRules,
+    /// LoRa radio currents and Class A receive windows.
+    pub lora_energy: LoraEnergy,
+}
+
+/// What a LoRa device's radio draws per uplink: currents, and the receive windows (RX1 at the
+/// uplink's SF7..SF12, RX2 at the region's RX2 data rate), µs.
+#[derive(Clone, Debug)]
+pub struct LoraEnergy {
+    /// Currents.
+    pub profile: PowerProfile,
+    /// RX1 window per SF7..SF12 without a downlink, µs.
+    pub rx1_us: [u64; 6],
+    /// RX2 window without a downlink, µs.
+    pub rx2_us: u64,
+    /// TX current of each group at its configured power, mA.
+    pub tx_ma: Vec<f64>,
 }
 
 /// How gateways may answer: ACK airtime and the sub-bands (with duty cycles) of RX1 and RX2.
@@ -475,19 +498,49 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let mut band_sensors = vec![0u64; DISTANCE_BANDS];
     let mut layout_sensors = Vec::with_capacity(specs.len());
     let mut index = Vec::with_capacity(specs.len());
+    // RX2: EU868 869.525 MHz at SF12/125 kHz; US915 923.3 MHz at SF12/500 kHz (DR8).
+    let rx2_bw = if plan == Plan::Us915 { Bandwidth::Khz500 } else { Bandwidth::Khz125 };
+    let profile = match scenario.energy.radio_profile {
+        RadioProfile::Rak4260 => PowerProfile::lora_rak4260(),
+        RadioProfile::Lorasim => PowerProfile { tx: TxCurrent::Table, ..PowerProfile::lora_ns3() },
+    };
+    let lora_energy = LoraEnergy {
+        profile,
+        rx1_us: SpreadingFactor::ALL.map(|sf| rx_window_us(&LoraParams::uplink(sf, bw))),
+        rx2_us: rx_window_us(&LoraParams::uplink(SpreadingFactor::SF12, rx2_bw)),
+        tx_ma: scenario.groups.iter().map(|g| profile.tx_current_ma(g.tx_power_dbm)).collect(),
+    };
+    let mut energy_tables = tables(scenario);
     let mut links = links.into_iter();
     let mut other_devices = attached.devices.into_iter();
     let mut radios = Vec::with_capacity(specs.len());
     for (id, s) in specs.iter().enumerate() {
         let radio = scenario.groups[usize::from(s.group)].radio;
         radios.push(radio);
-        let sensor = |band: u8| Sensor { id: id as u32, group: s.group, district: s.district, band, readings: 0 };
+        let sensor = |band: u8, supply: &Option<Supply>, tables: &EnergyTables| Sensor {
+            id: id as u32,
+            group: s.group,
+            district: s.district,
+            band,
+            readings: 0,
+            check_at: supply.as_ref().map_or(u64::MAX, |p| p.next_check(0, tables)),
+        };
         let band_of = |d: f32| ((d / DISTANCE_BAND_M) as usize).min(DISTANCE_BANDS - 1) as u8;
+        let g = usize::from(s.group);
         if !s.lora {
             let (dev, dist) = other_devices.next().expect("one attachment per non-LoRa sensor");
             let band = band_of(dist);
             layout_sensors.push((s.x, s.y, 0));
-            let e = world.spawn((sensor(band), Position { x: s.x, y: s.y }, dev));
+            let link = match attached.access.carriers.get(dev.carrier as usize) {
+                Some(c) => Link::Cellular { carrier: &c.params, class: dev.class },
+                None if radio == RadioKind::Wifi && dev.pool != UNATTACHED => Link::Wifi,
+                None => Link::None,
+            };
+            let supply = supply_for(scenario, g, link, &mut energy_tables);
+            let mut e = world.spawn((sensor(band, &supply, &energy_tables), Position { x: s.x, y: s.y }, dev));
+            if let Some(supply) = supply {
+                e.insert(supply);
+            }
             index.push(e.id());
             continue;
         }
@@ -506,11 +559,28 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         band_sensors[usize::from(band)] += 1;
         let reach = (coverage.entries.len() as u32, heard.len() as u32);
         coverage.entries.extend_from_slice(&heard);
-        let e = world.spawn((
-            sensor(band),
+        let link = Link::Lora {
+            airtime_us: u64::from(airtime),
+            sf12_us: (u64::from(airtime_us[g][5]), lora_energy.rx1_us[5]),
+            rx_us: (lora_energy.rx1_us[sf_index(sf)], lora_energy.rx2_us),
+            profile: &lora_energy.profile,
+        };
+        let supply = supply_for(scenario, g, link, &mut energy_tables);
+        let mut e = world.spawn((
+            sensor(band, &supply, &energy_tables),
             Position { x: s.x, y: s.y },
-            LoraDevice { sf, airtime_us: airtime, reach, tx_offset_db: 0.0, duty: DutyCycleTracker::new(n_bands) },
+            LoraDevice {
+                sf,
+                airtime_us: airtime,
+                reach,
+                tx_offset_db: 0.0,
+                duty: DutyCycleTracker::new(n_bands),
+                draw: RadioDraw::default(),
+            },
         ));
+        if let Some(supply) = supply {
+            e.insert(supply);
+        }
         index.push(e.id());
     }
 
@@ -548,6 +618,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
             .map(|g| GroupMac { confirmed: g.confirmed, transmissions: g.transmissions })
             .collect(),
         downlink,
+        lora_energy,
     };
     if config.adr.is_some() {
         for (e, s) in index.iter().zip(&specs) {
@@ -578,6 +649,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         radios,
     });
     world.insert_resource(attached.access);
+    world.insert_resource(energy_tables);
     world.insert_resource(attached.layout);
     world.insert_resource(coverage);
     world.insert_resource(calendar);

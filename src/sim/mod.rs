@@ -25,9 +25,11 @@ pub mod calendar;
 pub mod channel;
 pub mod clock;
 pub mod coverage;
+pub mod energy;
 pub mod gateway;
 pub mod mac;
 pub mod sense;
+pub mod sustainability;
 pub mod transmit;
 
 use bevy_ecs::prelude::*;
@@ -201,6 +203,8 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
     let technologies = technology_reports(world, &layout, &metrics);
     let access = access_report(world, duration_s);
     let access_layout = world.remove_resource::<attach::AccessLayout>().unwrap_or_default();
+    let groups = metrics.scope_reports(ScopeKind::Group, &layout.group_sensors);
+    let energy = sustainability::energy_report(world, scenario, &groups);
     let links: u64 = layout.gateway_reach.iter().sum();
     let slo = evaluate_slo(scenario, &uplinks, &latency_ms);
     Report {
@@ -248,7 +252,8 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             gateways,
         },
         districts: metrics.scope_reports(ScopeKind::District, &layout.district_sensors),
-        groups: metrics.scope_reports(ScopeKind::Group, &layout.group_sensors),
+        groups,
+        energy,
         technologies,
         access,
         uplinks,

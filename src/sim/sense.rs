@@ -1,17 +1,23 @@
 //! The sense system: sensors whose report is due in this step take a reading, and their next
 //! report goes back into the calendar (periodic with uniform jitter, or Poisson).
 //!
-//! Reads: `Calendar`, `RunConfig`, `LoraDevice` / `AccessDevice` (time on air). Writes:
-//! `Sensor` reading counts, `Readings` (this step's LoRa readings in time order),
-//! `AccessReadings` (the other technologies'), `Calendar`, `Metrics` (generated counts).
+//! A battery-powered sensor past its check time first settles its energy up to the reading
+//! (`energy`); one whose battery is empty loses the reading as `battery_depleted` (a primary
+//! cell stays dead; a solar-charged store may come back).
+//!
+//! Reads: `Calendar`, `RunConfig`, `LoraDevice` / `AccessDevice` (time on air, radio draw),
+//! `EnergyTables`. Writes: `Sensor` reading counts, `Supply`, `Readings` (this step's LoRa readings
+//! in time order), `AccessReadings` (the other technologies'), `Calendar`, `Metrics`.
 
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
 use super::access::{AccessDevice, AccessReadings};
 use super::build::{GroupTiming, LoraDevice, RunConfig, Sensor};
 use super::calendar::Calendar;
 use super::clock::Clock;
-use crate::metrics::Metrics;
+use super::energy::{EnergyTables, Supply};
+use crate::metrics::{LossCause, Metrics};
 use crate::model::random::{Purpose, draw, exponential, unit};
 use crate::time::SimTime;
 
@@ -63,21 +69,34 @@ pub fn next_gap(cfg: &RunConfig, g: usize, id: u32, n: u32, airtime_us: u64) -> 
     }
 }
 
+/// A sensor as the sense system sees it.
+pub type SensorQuery<'w, 's> =
+    Query<'w, 's, (&'static mut Sensor, Option<&'static mut LoraDevice>, Option<&'static AccessDevice>)>;
+
+/// Where this step's readings go.
+#[derive(SystemParam)]
+pub struct SenseOut<'w> {
+    readings: ResMut<'w, Readings>,
+    access_readings: ResMut<'w, AccessReadings>,
+    metrics: ResMut<'w, Metrics>,
+}
+
 /// Takes every reading due before the end of this step.
 pub fn sense(
     clock: Res<Clock>,
     cfg: Res<RunConfig>,
+    tables: Res<EnergyTables>,
     mut calendar: ResMut<Calendar<Entity>>,
-    mut readings: ResMut<Readings>,
-    mut access_readings: ResMut<AccessReadings>,
-    mut metrics: ResMut<Metrics>,
-    mut sensors: Query<(&mut Sensor, Option<&LoraDevice>, Option<&AccessDevice>)>,
+    mut out: SenseOut,
+    mut sensors: SensorQuery,
+    mut supplies: Query<&mut Supply>,
 ) {
+    let SenseOut { readings, access_readings, metrics } = &mut out;
     readings.0.clear();
     access_readings.0.clear();
     let end = clock.step_end.min(cfg.duration);
     while let Some((t, entity)) = calendar.pop_before(end) {
-        let Ok((mut sensor, lora, other)) = sensors.get_mut(entity) else {
+        let Ok((mut sensor, mut lora, other)) = sensors.get_mut(entity) else {
             continue;
         };
         // Nothing reads bevy's change ticks, and writing them costs a cache miss per report.
@@ -85,6 +104,28 @@ pub fn sense(
         sensor.readings += 1;
         metrics.generated(SimTime(t), sensor.district, sensor.group, sensor.band);
         let id = sensor.id;
+        // Nothing reads bevy's change ticks, and writing them costs a cache miss per report.
+        let mut lora = lora.as_mut().map(|d| d.bypass_change_detection());
+        let busy_us = lora.as_ref().map(|d| d.airtime_us).or(other.map(|d| d.service_us)).unwrap_or(0);
+        let next = t + next_gap(&cfg, sensor.group as usize, id, sensor.readings, u64::from(busy_us));
+        if next < cfg.duration.0 {
+            calendar.push(SimTime(next), entity);
+        }
+        if t >= sensor.check_at
+            && let Ok(mut supply) = supplies.get_mut(entity)
+        {
+            // Past the instant its battery could first be empty: settle and check.
+            let supply = supply.bypass_change_detection();
+            let dead = supply.depleted_at != u64::MAX && !supply.battery_rechargeable();
+            if dead || supply.settle(t, sensor.readings - 1, lora.as_mut().map(|d| &mut d.draw), &tables) {
+                supply.booked = sensor.readings;
+                sensor.check_at = t;
+                metrics.lost(SimTime(t), sensor.district, sensor.group, LossCause::BatteryDepleted);
+                continue;
+            }
+            supply.book(1, &tables);
+            sensor.check_at = supply.next_check(t, &tables);
+        }
         let out = if lora.is_some() { &mut readings.0 } else { &mut access_readings.0 };
         out.push(Reading {
             at: t,
@@ -95,10 +136,5 @@ pub fn sense(
             group: sensor.group,
             band: sensor.band,
         });
-        let busy_us = lora.map(|d| d.airtime_us).or(other.map(|d| d.service_us)).unwrap_or(0);
-        let next = t + next_gap(&cfg, sensor.group as usize, id, sensor.readings, u64::from(busy_us));
-        if next < cfg.duration.0 {
-            calendar.push(SimTime(next), entity);
-        }
     }
 }

@@ -5,8 +5,9 @@
 //! deferred to the step they start in. Each uplink is handed to every gateway that can hear it
 //! (its reach list) and tracked until all of them have decided.
 //!
-//! Reads: `Readings`, `Coverage`, `RunConfig`, `Clock`. Writes: `LoraDevice` duty-cycle state, `Deferred`, `Air` (per-gateway inboxes, in start order), `InFlight`,
-//! `Metrics` (sent, delayed, duty-cycle and out-of-range losses), `Trace`.
+//! Reads: `Readings`, `Coverage`, `RunConfig`, `Clock`. Writes: `LoraDevice` duty-cycle state
+//! and radio draw (each transmission's charge), `Deferred`, `Air` (per-gateway inboxes, in start
+//! order), `InFlight`, `Metrics` (sent, delayed, duty-cycle and out-of-range losses), `Trace`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -299,6 +300,13 @@ pub fn transmit(
         if delayed {
             out.metrics.delayed();
         }
+        let e = &cfg.lora_energy;
+        let tx_ma = if dev.tx_offset_db == 0.0 {
+            e.tx_ma[usize::from(t.group)]
+        } else {
+            e.profile.tx_current_ma(cfg.tx_dbm[usize::from(t.group)] + f64::from(dev.tx_offset_db))
+        };
+        dev.draw.uplink(&e.profile, tx_ma, airtime, e.rx1_us[sf_index(dev.sf)], e.rx2_us);
         let p = Planned {
             start,
             channel,

@@ -8,6 +8,7 @@ mod common;
 mod confirmed;
 mod determinism;
 mod duty_cycle;
+mod energy;
 mod invalid_scenarios;
 mod scalability;
 mod shipped;
