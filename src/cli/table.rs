@@ -41,6 +41,17 @@ pub fn summary(r: &Report, out: &Path) -> String {
             );
         }
     }
+    let e = &r.energy;
+    if let Some(l) = &e.lifetime_years {
+        let _ = writeln!(
+            s,
+            "  battery  {} sensors, lifetime years p5 {:.1}  p50 {:.1}  min {:.2}; {:.0} replacements/yr",
+            e.battery_sensors, l.p5, l.p50, l.min, e.maintenance.replacements_per_year
+        );
+    }
+    let i = &e.infrastructure;
+    let co2 = i.co2_kg_per_year.map_or(String::new(), |c| format!(", {c:.0} kg CO2/yr"));
+    let _ = writeln!(s, "  energy   infrastructure {:.2} kWh/day{co2}", i.kwh_per_day);
     for c in &r.slo.checks {
         let _ = writeln!(
             s,

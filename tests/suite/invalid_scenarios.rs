@@ -120,6 +120,27 @@ const CASES: &[Case] = &[
         key: "",
         says: "add a [[gateways]] table with radio = \"cellular\"",
     },
+    Case {
+        name: "a start date that does not exist",
+        edit: ("duration = \"1h\"", "duration = \"1h\"\nstart = \"2026-02-30\""),
+        line: 4,
+        key: "scenario.start",
+        says: "write it as \"YYYY-MM-DD\"",
+    },
+    Case {
+        name: "a replacement threshold above 1",
+        edit: ("[slo]", "[energy]\nreplace_at = 1.5\n[slo]"),
+        line: 17,
+        key: "energy.replace_at",
+        says: "outside [0, 1)",
+    },
+    Case {
+        name: "a current without a unit",
+        edit: ("count = 10", "count = 10\nsleep_current = 20"),
+        line: 12,
+        key: "sensors[0].sleep_current",
+        says: "expected a string with a unit such as \"20uA\"",
+    },
     Case { name: "syntax", edit: ("name = \"ok\"", "name = \"ok"), line: 2, key: "", says: "TOML syntax error" },
     Case { name: "unknown section", edit: ("[slo]", "[sla]"), line: 16, key: "sla", says: "did you mean `slo`?" },
 ];
