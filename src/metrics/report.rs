@@ -30,11 +30,18 @@ pub enum LossCause {
     Congestion,
     /// The sensor's battery was empty when the reading fell due.
     BatteryDepleted,
+    /// Every gateway that would have heard it was down (hardware failure or power outage).
+    GatewayDown,
+    /// The gateways that decoded it could not forward it: their backhaul was cut and their
+    /// store-and-forward buffer full.
+    Backhaul,
+    /// A mains sensor without power (outage longer than its backup) could not report.
+    PowerOutage,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 8] = [
+    pub const ALL: [LossCause; 11] = [
         LossCause::OutOfRange,
         LossCause::Collision,
         LossCause::GatewayBusy,
@@ -43,6 +50,9 @@ impl LossCause {
         LossCause::RandomAccess,
         LossCause::Congestion,
         LossCause::BatteryDepleted,
+        LossCause::GatewayDown,
+        LossCause::Backhaul,
+        LossCause::PowerOutage,
     ];
 
     /// The name used in summary.json and timeseries.csv.
@@ -56,6 +66,9 @@ impl LossCause {
             LossCause::RandomAccess => "random_access",
             LossCause::Congestion => "congestion",
             LossCause::BatteryDepleted => "battery_depleted",
+            LossCause::GatewayDown => "gateway_down",
+            LossCause::Backhaul => "backhaul",
+            LossCause::PowerOutage => "power_outage",
         }
     }
 
@@ -70,6 +83,9 @@ impl LossCause {
             LossCause::RandomAccess => "lost_random_access",
             LossCause::Congestion => "lost_congestion",
             LossCause::BatteryDepleted => "lost_battery_depleted",
+            LossCause::GatewayDown => "lost_gateway_down",
+            LossCause::Backhaul => "lost_backhaul",
+            LossCause::PowerOutage => "lost_power_outage",
         }
     }
 }
@@ -105,6 +121,8 @@ pub struct Report {
     pub access: AccessReport,
     /// Device energy, battery lifetimes, maintenance, infrastructure energy, carbon and cost.
     pub energy: EnergyReport,
+    /// Failures, availability, the worst moment and recovery.
+    pub resilience: ResilienceReport,
     /// Service-level objectives and whether they held.
     pub slo: SloReport,
     /// What may differ between identical runs.
@@ -139,6 +157,60 @@ pub struct TechnologyReport {
     pub latency_ms: Latency,
     /// Delivery by distance to the nearest gateway, cell site or access point.
     pub distance_bands: Vec<DistanceBand>,
+}
+
+/// Failures and what they cost (`summary.json`'s `resilience` block).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ResilienceReport {
+    /// Every failure window.
+    pub failures: Vec<FailureWindow>,
+    /// Availability of each LoRaWAN gateway over the run (share of time not down).
+    pub gateways: Vec<GatewayAvailability>,
+    /// Mean gateway availability.
+    pub mean_gateway_availability: f64,
+    /// The time-series bucket with the lowest delivery ratio.
+    pub worst_bucket: Option<WorstBucket>,
+}
+
+/// One failure window and its effect.
+#[derive(Clone, Debug, Serialize)]
+pub struct FailureWindow {
+    /// gateway | power | backhaul.
+    pub kind: &'static str,
+    /// What it hit, e.g. "district Loop" or "gw-3".
+    pub scope: String,
+    /// Start, hours into the run.
+    pub start_h: f64,
+    /// End, hours into the run.
+    pub end_h: f64,
+    /// City delivery ratio over the (up to four) buckets before the failure.
+    pub before: f64,
+    /// Lowest bucket delivery ratio from its start until recovery.
+    pub lowest: f64,
+    /// Hours from the failure's start until delivery is back within 0.01 of the ratio before:
+    /// the end of the first bucket at that level after the failure ended; 0 if no bucket during
+    /// the failure fell below it (None: not recovered within the run).
+    pub recovered_after_h: Option<f64>,
+}
+
+/// Availability of one gateway.
+#[derive(Clone, Debug, Serialize)]
+pub struct GatewayAvailability {
+    /// Gateway id.
+    pub id: String,
+    /// Share of the run it was up.
+    pub availability: f64,
+    /// Hours down.
+    pub down_hours: f64,
+}
+
+/// The worst bucket of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorstBucket {
+    /// Start, hours into the run.
+    pub start_h: f64,
+    /// Delivery ratio in it.
+    pub delivery_ratio: f64,
 }
 
 /// Energy, lifetimes, maintenance, carbon and cost (`summary.json`'s `energy` block).

@@ -1,6 +1,6 @@
 //! Pure domain maths, free of the engine: radio physics (airtime, link budget, propagation) for
 //! LoRaWAN, cellular IoT and Wi-Fi; device energy, batteries and solar harvest; carbon and cost
-//! arithmetic; random streams and distributions. Every formula here is
+//! arithmetic; failure processes; random streams and distributions. Every formula here is
 //! testable alone against the closed forms of REFERENCE.md; nothing here knows about bevy_ecs,
 //! files or the clock.
 
@@ -10,6 +10,7 @@ pub mod cellular;
 pub mod cost;
 pub mod duty_cycle;
 pub mod energy;
+pub mod failure;
 pub mod interference;
 pub mod radio;
 pub mod random;

@@ -27,6 +27,8 @@ pub enum Purpose {
     Preamble = 8,
     /// How long a cellular device backs off after a preamble collision.
     Backoff = 9,
+    /// When a unit fails and how long its repair takes.
+    Failure = 10,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche of one 64-bit word.

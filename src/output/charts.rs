@@ -5,7 +5,9 @@
 pub mod coverage_map;
 pub mod delivery_by_distance;
 pub mod delivery_ratio;
+pub mod energy_by_component;
 pub mod gateway_load;
+pub mod lifetime;
 pub mod technologies;
 
 use std::fs;
@@ -47,7 +49,9 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     render(&coverage_map::CoverageMapChart::new(report), dir)?;
     render(&delivery_by_distance::DeliveryByDistanceChart::new(report), dir)?;
     render(&gateway_load::GatewayLoadChart::new(report), dir)?;
-    render(&technologies::TechnologiesChart::new(report), dir)
+    render(&technologies::TechnologiesChart::new(report), dir)?;
+    render(&energy_by_component::EnergyByComponentChart::new(report), dir)?;
+    render(&lifetime::LifetimeChart::new(report), dir)
 }
 
 /// Registers DejaVu Sans (regular and bold) as [`FONT`], once per process. plotters' `ab_glyph`

@@ -128,6 +128,7 @@ pub(crate) fn sample_report() -> Report {
         technologies: Vec::new(),
         access: AccessReport::default(),
         energy: Default::default(),
+        resilience: Default::default(),
         radio: RadioReport {
             interference: "capture",
             inter_sf: true,
@@ -267,6 +268,10 @@ mod tests {
             "charts/gateway_load.png",
             "charts/technologies.svg",
             "charts/technologies.png",
+            "charts/energy_by_component.svg",
+            "charts/energy_by_component.png",
+            "charts/lifetime.svg",
+            "charts/lifetime.png",
         ]
         .into_iter()
         .map(String::from)

@@ -68,6 +68,7 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate
         city: section(parsed, "city", problems).flatten(),
         sensors: list_at(parsed, parsed.root.get("sensors"), &root.key("sensors"), problems),
         gateways: list_at(parsed, parsed.root.get("gateways"), &root.key("gateways"), problems),
+        failures: list_at(parsed, parsed.root.get("failures"), &root.key("failures"), problems),
         lorawan: section(parsed, "lorawan", problems).flatten(),
         cellular: section(parsed, "cellular", problems).flatten(),
         wifi: section(parsed, "wifi", problems).flatten(),

@@ -41,6 +41,9 @@ pub struct ScenarioFile {
     /// Prices for capital and operating costs.
     #[serde(default)]
     pub costs: Option<CostsSection>,
+    /// Failures to rehearse: gateway hardware, power outages, backhaul cuts.
+    #[serde(default)]
+    pub failures: Vec<FailureSpec>,
     /// Service-level objectives; a breach makes `citytwin run` exit with code 3.
     #[serde(default)]
     pub slo: Option<SloSection>,
@@ -397,6 +400,53 @@ pub struct GatewayGroupSpec {
     /// Installation cost of one gateway (less where existing poles are reused).
     #[serde(default)]
     pub install_cost: Option<f64>,
+}
+
+/// What fails.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// Gateway hardware: the gateways in scope hear nothing while down.
+    Gateway,
+    /// Grid power: gateways in scope go down once their battery backup is exhausted; mains
+    /// sensors in the district (without a backup that outlasts it) cannot report.
+    Power,
+    /// Backhaul cut: gateways keep receiving but cannot forward; a store-and-forward buffer of
+    /// `buffer` uplinks drains when the link returns, and what overflows it is lost.
+    Backhaul,
+}
+
+/// `[[failures]]`: one failure, scheduled (`at` and `lasts`) or random (`mtbf` and `mttr`,
+/// exponential, drawn per gateway).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailureSpec {
+    /// gateway | power | backhaul.
+    pub kind: FailureKind,
+    /// Scope: the gateways of this gateway group (by `name`).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Scope: one gateway by its id in results, e.g. "gw-3".
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// Scope: everything in this district (gateways standing in it; for power, its mains sensors).
+    #[serde(default)]
+    pub district: Option<String>,
+    /// Scheduled start, as time since the start of the run, e.g. "6h".
+    #[serde(default)]
+    pub at: Option<Duration>,
+    /// Scheduled duration.
+    #[serde(default)]
+    pub lasts: Option<Duration>,
+    /// Random failures: mean time between failures of each gateway in scope.
+    #[serde(default)]
+    pub mtbf: Option<Duration>,
+    /// Random failures: mean time to repair.
+    #[serde(default)]
+    pub mttr: Option<Duration>,
+    /// Backhaul cut: uplinks each gateway can hold until the link returns (default 0).
+    #[serde(default)]
+    pub buffer: Option<u32>,
 }
 
 /// `sensing = { ... }`: the draw of one reading.

@@ -56,6 +56,8 @@ pub struct Scenario {
     pub energy: EnergyConfig,
     /// Prices.
     pub costs: CostsConfig,
+    /// Failures to rehearse.
+    pub failures: Vec<Failure>,
     /// Service-level objectives.
     pub slo: SloSection,
     /// Time-series bucket width.
@@ -184,6 +186,56 @@ pub struct GatewayGroup {
     pub unit_cost: f64,
     /// Installation cost per gateway.
     pub install_cost: f64,
+}
+
+/// When a failure happens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FailureTiming {
+    /// Once, from `at` for `lasts`.
+    Scheduled {
+        /// Start.
+        at: SimTime,
+        /// Duration.
+        lasts: SimTime,
+    },
+    /// Alternating exponential up and down times, drawn per gateway.
+    Random {
+        /// Mean time between failures.
+        mtbf: SimTime,
+        /// Mean time to repair.
+        mttr: SimTime,
+    },
+}
+
+/// A resolved failure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// What fails.
+    pub kind: FailureKind,
+    /// LoRaWAN gateways in scope, by index in gateway order.
+    pub gateways: Vec<usize>,
+    /// District in scope (power: its mains sensors too).
+    pub district: Option<usize>,
+    /// When.
+    pub timing: FailureTiming,
+    /// Backhaul store-and-forward buffer, uplinks.
+    pub buffer: u32,
+    /// How the scope reads in results, e.g. "district Loop" or "gw-3".
+    pub scope: String,
+}
+
+/// Ids of the LoRaWAN gateways in gateway order, as results name them: "<name>-<k>" within a
+/// group when only one group has that radio, else "<name>-<index>" over all of that radio.
+pub fn gateway_ids(groups: &[GatewayGroup], radio: RadioKind) -> Vec<String> {
+    let same = groups.iter().filter(|g| g.radio == radio).count();
+    let mut ids = Vec::new();
+    for g in groups.iter().filter(|g| g.radio == radio) {
+        for k in 0..g.count {
+            let n = if same == 1 { k as usize } else { ids.len() };
+            ids.push(format!("{}-{n}", g.name));
+        }
+    }
+    ids
 }
 
 /// Resolved energy settings.
@@ -338,6 +390,8 @@ pub struct Sections {
     pub sensors: Vec<(usize, SensorGroupSpec)>,
     /// `[[gateways]]` entries that deserialized, with their indices.
     pub gateways: Vec<(usize, GatewayGroupSpec)>,
+    /// `[[failures]]` entries that deserialized, with their indices.
+    pub failures: Vec<(usize, FailureSpec)>,
     /// `[lorawan]`.
     pub lorawan: Option<LorawanSection>,
     /// `[cellular]`.
@@ -383,6 +437,11 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let wired = v.wired(file.wired.clone().unwrap_or_default(), &root.key("wired"));
     let energy = v.energy(file.energy.clone().unwrap_or_default(), &root.key("energy"), city.as_ref());
     let costs = v.costs(file.costs.clone().unwrap_or_default(), &root.key("costs"));
+    let failures: Vec<Failure> = file
+        .failures
+        .iter()
+        .filter_map(|(i, f)| v.failure(f, &root.key("failures").index(*i), &gateways, city.as_ref()))
+        .collect();
     let slo = file.slo.clone().unwrap_or_default();
     if let Some(r) = slo.delivery_ratio_min
         && !(0.0..=1.0).contains(&r)
@@ -461,6 +520,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         wired,
         energy,
         costs,
+        failures,
         slo,
         bucket,
         file: String::new(),
@@ -1097,6 +1157,75 @@ impl Checker<'_> {
                 .electricity_price_per_kwh
                 .or(preset.and_then(|c| c.electricity_price_usd_per_kwh)),
         }
+    }
+
+    fn failure(
+        &mut self,
+        f: &FailureSpec,
+        path: &KeyPath,
+        gateways: &[GatewayGroup],
+        city: Option<&CityModel>,
+    ) -> Option<Failure> {
+        let timing = match (f.at, f.lasts, f.mtbf, f.mttr) {
+            (Some(at), Some(lasts), None, None) => FailureTiming::Scheduled { at: at.0, lasts: lasts.0 },
+            (None, None, Some(mtbf), Some(mttr)) if mtbf.0 > SimTime::ZERO && mttr.0 > SimTime::ZERO => {
+                FailureTiming::Random { mtbf: mtbf.0, mttr: mttr.0 }
+            }
+            _ => {
+                self.err(
+                    path,
+                    "a failure needs `at` and `lasts` (scheduled) or `mtbf` and `mttr` (random), not a mix",
+                    Some("e.g. at = \"6h\", lasts = \"2h\", or mtbf = \"90d\", mttr = \"8h\""),
+                );
+                return None;
+            }
+        };
+        let scopes = [f.group.is_some(), f.gateway.is_some(), f.district.is_some()].iter().filter(|x| **x).count();
+        if scopes > 1 {
+            self.err(path, "give at most one of `group`, `gateway` and `district`", None);
+            return None;
+        }
+        let lora: Vec<&GatewayGroup> = gateways.iter().filter(|g| g.radio == RadioKind::Lorawan).collect();
+        let ids = gateway_ids(gateways, RadioKind::Lorawan);
+        let mut in_scope = Vec::new();
+        let mut district = None;
+        let scope;
+        if let Some(name) = &f.group {
+            let Some(gi) = lora.iter().position(|g| &g.name == name) else {
+                let names: Vec<&str> = lora.iter().map(|g| g.name.as_str()).collect();
+                let hint = nearest(name, names.iter().copied()).map_or_else(
+                    || format!("LoRaWAN gateway groups: {}", names.join(", ")),
+                    |n| format!("did you mean \"{n}\"?"),
+                );
+                self.err(&path.key("group"), format!("no LoRaWAN gateway group is named \"{name}\""), Some(&hint));
+                return None;
+            };
+            let first: u64 = lora[..gi].iter().map(|g| g.count).sum();
+            in_scope = (first..first + lora[gi].count).map(|i| i as usize).collect();
+            scope = format!("group {name}");
+        } else if let Some(id) = &f.gateway {
+            let Some(i) = ids.iter().position(|x| x == id) else {
+                let hint = nearest(id, ids.iter().map(String::as_str)).map_or_else(
+                    || "gateway ids are <group name>-<n>, as in summary.json".to_string(),
+                    |n| format!("did you mean \"{n}\"?"),
+                );
+                self.err(&path.key("gateway"), format!("no LoRaWAN gateway \"{id}\""), Some(&hint));
+                return None;
+            };
+            in_scope.push(i);
+            scope = id.clone();
+        } else if let Some(name) = &f.district {
+            district = self.district(&f.district, &path.key("district"), city);
+            district?;
+            scope = format!("district {name}");
+        } else {
+            in_scope = (0..ids.len()).collect();
+            scope = "all gateways".to_string();
+        }
+        if f.buffer.is_some() && f.kind != FailureKind::Backhaul {
+            self.err(&path.key("buffer"), "`buffer` is for backhaul cuts", None);
+        }
+        Some(Failure { kind: f.kind, gateways: in_scope, district, timing, buffer: f.buffer.unwrap_or(0), scope })
     }
 
     fn costs(&mut self, c: CostsSection, path: &KeyPath) -> CostsConfig {

@@ -637,6 +637,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         }
     }
 
+    let layout_gateways = gateways.clone();
     world.insert_resource(Layout {
         sensors: layout_sensors,
         gateways,
@@ -650,6 +651,11 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     });
     world.insert_resource(attached.access);
     world.insert_resource(energy_tables);
+    world.insert_resource(super::failures::outages(
+        scenario,
+        &layout_gateways,
+        scenario.duration + super::MAX_SETTLING,
+    ));
     world.insert_resource(attached.layout);
     world.insert_resource(coverage);
     world.insert_resource(calendar);

@@ -13,6 +13,7 @@ use bevy_ecs::prelude::*;
 use super::build::{Adr, LoraDevice, RunConfig};
 use super::channel::{Receivers, RxOutcome};
 use super::clock::Clock;
+use super::failures::Outages;
 use super::mac::{self, Attempt, MacCtx};
 use super::transmit::{Deferred, InFlight};
 use crate::metrics::{LossCause, Metrics};
@@ -23,8 +24,8 @@ pub fn gateway(
     cfg: Res<RunConfig>,
     mut receivers: ResMut<Receivers>,
     mut inflight: ResMut<InFlight>,
-    mut metrics: ResMut<Metrics>,
-    mut deferred: ResMut<Deferred>,
+    (mut metrics, mut deferred): (ResMut<Metrics>, ResMut<Deferred>),
+    mut outages: ResMut<Outages>,
     mut devices: Query<(&LoraDevice, &mut Adr)>,
 ) {
     let mut settled = Vec::new();
@@ -34,7 +35,25 @@ pub fn gateway(
             let Some(p) = inflight.get_mut(d.uplink) else { continue };
             match d.outcome {
                 RxOutcome::Decoded => {
-                    p.arrival = p.arrival.min(d.end + backhaul);
+                    // A cut backhaul holds the copy until the link returns, if the buffer has room.
+                    let mut sent = d.end;
+                    if let Some(cut) =
+                        outages.cuts.get_mut(g).and_then(|c| c.iter_mut().find(|c| c.start <= d.end && d.end < c.end))
+                    {
+                        if cut.held >= cut.buffer {
+                            p.backhaul = true;
+                            p.waiting -= 1;
+                            if p.waiting == 0
+                                && let Some(p) = inflight.settle(d.uplink)
+                            {
+                                settled.push(p);
+                            }
+                            continue;
+                        }
+                        cut.held += 1;
+                        sent = cut.end;
+                    }
+                    p.arrival = p.arrival.min(sent + backhaul);
                     if p.best.is_none_or(|(_, rssi)| d.rssi_dbm > rssi) {
                         p.best = Some((g as u32, d.rssi_dbm));
                     }
@@ -64,7 +83,9 @@ pub fn gateway(
     for p in settled {
         // Interference is the cause when any gateway lost it so; then a gateway deafened by its
         // own downlink; otherwise every gateway that heard it was out of demodulators.
-        let cause = if p.collided {
+        let cause = if p.backhaul {
+            LossCause::Backhaul
+        } else if p.collided {
             LossCause::Collision
         } else if p.transmitting {
             LossCause::GatewayTransmitting

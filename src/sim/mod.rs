@@ -26,8 +26,10 @@ pub mod channel;
 pub mod clock;
 pub mod coverage;
 pub mod energy;
+pub mod failures;
 pub mod gateway;
 pub mod mac;
+pub mod resilience;
 pub mod sense;
 pub mod sustainability;
 pub mod transmit;
@@ -205,6 +207,9 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
     let access_layout = world.remove_resource::<attach::AccessLayout>().unwrap_or_default();
     let groups = metrics.scope_reports(ScopeKind::Group, &layout.group_sensors);
     let energy = sustainability::energy_report(world, scenario, &groups);
+    let timeseries = metrics.timeseries();
+    let outages = world.remove_resource::<failures::Outages>().unwrap_or_default();
+    let resilience = resilience::resilience_report(scenario, &outages, &layout.gateway_ids, &timeseries);
     let links: u64 = layout.gateway_reach.iter().sum();
     let slo = evaluate_slo(scenario, &uplinks, &latency_ms);
     Report {
@@ -254,6 +259,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         districts: metrics.scope_reports(ScopeKind::District, &layout.district_sensors),
         groups,
         energy,
+        resilience,
         technologies,
         access,
         uplinks,
@@ -266,7 +272,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             events: metrics.events,
             events_per_second: 0.0,
         },
-        timeseries: metrics.timeseries(),
+        timeseries,
         trace: world.remove_resource::<transmit::Trace>().and_then(|t| t.0).unwrap_or_default(),
         map: MapData { side_m: scenario.city.side_m, sensors: lora_sensors, gateways: layout.gateways },
     }

@@ -17,6 +17,7 @@ use super::build::{GroupTiming, LoraDevice, RunConfig, Sensor};
 use super::calendar::Calendar;
 use super::clock::Clock;
 use super::energy::{EnergyTables, Supply};
+use super::failures::Outages;
 use crate::metrics::{LossCause, Metrics};
 use crate::model::random::{Purpose, draw, exponential, unit};
 use crate::time::SimTime;
@@ -85,7 +86,7 @@ pub struct SenseOut<'w> {
 pub fn sense(
     clock: Res<Clock>,
     cfg: Res<RunConfig>,
-    tables: Res<EnergyTables>,
+    (tables, outages): (Res<EnergyTables>, Res<Outages>),
     mut calendar: ResMut<Calendar<Entity>>,
     mut out: SenseOut,
     mut sensors: SensorQuery,
@@ -110,6 +111,10 @@ pub fn sense(
         let next = t + next_gap(&cfg, sensor.group as usize, id, sensor.readings, u64::from(busy_us));
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), entity);
+        }
+        if outages.any() && outages.sensor_unpowered(usize::from(sensor.group), usize::from(sensor.district), t) {
+            metrics.lost(SimTime(t), sensor.district, sensor.group, LossCause::PowerOutage);
+            continue;
         }
         if t >= sensor.check_at
             && let Ok(mut supply) = supplies.get_mut(entity)

@@ -18,6 +18,7 @@ use bevy_ecs::system::SystemParam;
 use super::build::{Adr, LoraDevice, RunConfig, sf_index};
 use super::clock::Clock;
 use super::coverage::Coverage;
+use super::failures::Outages;
 use super::mac::{self, Attempt, MacCtx};
 use super::sense::{Reading, Readings};
 use crate::metrics::report::TxRecord;
@@ -67,6 +68,8 @@ pub struct Pending {
     pub collided: bool,
     /// Whether some gateway missed it while transmitting a downlink.
     pub transmitting: bool,
+    /// Whether some gateway decoded it but could not forward it (backhaul cut, buffer full).
+    pub backhaul: bool,
 }
 
 /// Uplinks on the air or awaiting a gateway's decision, indexed by sequence number.
@@ -350,9 +353,12 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, 
     let seq = out.inflight.next_seq();
     let end = p.start + u64::from(p.airtime);
     let mut heard = 0;
+    let mut down = false;
     for link in coverage.reach(p.reach) {
         let rssi_dbm = link.rssi_dbm + p.tx_offset_db;
-        if rssi_dbm >= sens {
+        if rssi_dbm >= sens && out.outages.gateway_down(link.gateway as usize, p.start) {
+            down = true;
+        } else if rssi_dbm >= sens {
             out.air.inbox[link.gateway as usize].push(Rx {
                 uplink: seq,
                 start: p.start,
@@ -365,7 +371,8 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, 
         }
     }
     if heard == 0 {
-        let attempt = Attempt { tx: *p, end, arrival: u64::MAX, cause: LossCause::OutOfRange, best: None };
+        let cause = if down { LossCause::GatewayDown } else { LossCause::OutOfRange };
+        let attempt = Attempt { tx: *p, end, arrival: u64::MAX, cause, best: None };
         let mut ctx = MacCtx { cfg, metrics: &mut out.metrics, deferred: &mut out.deferred, gateways: None, last_step };
         mac::settle(attempt, None, &mut ctx);
         return;
@@ -378,6 +385,7 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, 
         best: None,
         collided: false,
         transmitting: false,
+        backhaul: false,
     }));
     out.metrics.add_events(u64::from(heard));
 }
@@ -393,4 +401,5 @@ pub struct TransmitOut<'w> {
     deferred: ResMut<'w, Deferred>,
     trace: ResMut<'w, Trace>,
     metrics: ResMut<'w, Metrics>,
+    outages: Res<'w, Outages>,
 }

@@ -10,5 +10,6 @@ mod determinism;
 mod duty_cycle;
 mod energy;
 mod invalid_scenarios;
+mod resilience;
 mod scalability;
 mod shipped;

@@ -1,0 +1,187 @@
+//! Failures turned into outage windows when the World is built, and looked up while it runs:
+//!
+//! - gateway hardware failures and power outages make a LoRaWAN gateway **down**: the transmit
+//!   system does not hand it uplinks (an uplink no live gateway hears is lost as
+//!   `gateway_down`). A power outage takes a gateway down only once its battery backup is
+//!   exhausted, so an outage no longer than the backup costs nothing;
+//! - a backhaul cut leaves the gateway receiving; what it decodes waits in a store-and-forward
+//!   buffer and reaches the network server when the link returns; copies beyond the buffer are
+//!   dropped (an uplink no other gateway forwarded is lost as `backhaul`);
+//! - a power outage over a district silences its mains sensors once their own battery backup
+//!   (if any) runs out: their readings are lost as `power_outage`.
+//!
+//! Random failures (MTBF/MTTR) are drawn per gateway from counter-based streams, so outages are
+//! the same at any step width or thread count.
+
+use bevy_ecs::resource::Resource;
+
+use crate::model::failure::{alternating_outages, covers, merge};
+use crate::scenario::Scenario;
+use crate::scenario::types::{FailureKind, RadioKind};
+use crate::scenario::validate::{CityModel, FailureTiming};
+use crate::time::SimTime;
+
+/// A failure's windows as they happened, for results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Window {
+    /// Index of the failure in the scenario.
+    pub failure: usize,
+    /// The gateway, for failures drawn per gateway (random ones).
+    pub gateway: Option<usize>,
+    /// Start, µs.
+    pub start: u64,
+    /// End, µs.
+    pub end: u64,
+}
+
+/// A backhaul cut at one gateway and its buffer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cut {
+    /// Start, µs.
+    pub start: u64,
+    /// End, µs.
+    pub end: u64,
+    /// Uplinks it can hold.
+    pub buffer: u32,
+    /// Uplinks held so far.
+    pub held: u32,
+}
+
+/// Every outage of the run.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Outages {
+    /// Per LoRaWAN gateway: when it is down, sorted and disjoint.
+    pub down: Vec<Vec<(u64, u64)>>,
+    /// Per LoRaWAN gateway: its backhaul cuts, sorted.
+    pub cuts: Vec<Vec<Cut>>,
+    /// Per district: when mains power is off, sorted and disjoint.
+    pub power: Vec<Vec<(u64, u64)>>,
+    /// Per sensor group: the battery backup of a mains group (None: not on mains).
+    pub mains_backup_us: Vec<Option<u64>>,
+    /// Every failure window, for results.
+    pub windows: Vec<Window>,
+}
+
+impl Outages {
+    /// Whether gateway `g` is down at `t`.
+    #[inline]
+    pub fn gateway_down(&self, g: usize, t: u64) -> bool {
+        self.down.get(g).is_some_and(|w| !w.is_empty() && covers(w, t))
+    }
+
+    /// Whether a mains sensor of `group` in `district` is without power at `t`.
+    #[inline]
+    pub fn sensor_unpowered(&self, group: usize, district: usize, t: u64) -> bool {
+        let (Some(Some(backup)), Some(w)) = (self.mains_backup_us.get(group), self.power.get(district)) else {
+            return false;
+        };
+        let i = w.partition_point(|x| x.1 <= t);
+        w.get(i).is_some_and(|&(s, _)| s.saturating_add(*backup) <= t)
+    }
+
+    /// Whether anything can fail at all.
+    pub fn any(&self) -> bool {
+        !self.windows.is_empty()
+    }
+}
+
+/// The district a point at `x` metres east stands in.
+fn district_of(city: &CityModel, x: f64) -> usize {
+    city.districts.iter().position(|d| x < d.x1_m).unwrap_or(city.districts.len().saturating_sub(1))
+}
+
+/// Resolves the scenario's failures over LoRaWAN gateways placed at `positions`, up to
+/// `horizon` (the run and its settling time).
+pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Outages {
+    let n = positions.len();
+    let mut down = vec![Vec::new(); n];
+    let mut cuts = vec![Vec::new(); n];
+    let mut power = vec![Vec::new(); sc.city.districts.len()];
+    let mut windows = Vec::new();
+    // Battery backup of each LoRaWAN gateway, from its group's power source.
+    let backup: Vec<u64> = sc
+        .gateways
+        .iter()
+        .filter(|g| g.radio == RadioKind::Lorawan)
+        .flat_map(|g| std::iter::repeat_n(g.power.battery_backup.map_or(0, |d| d.0.0), g.count as usize))
+        .collect();
+    for (fi, f) in sc.failures.iter().enumerate() {
+        let scope: Vec<usize> = match f.district {
+            Some(d) => (0..n).filter(|&g| district_of(&sc.city, positions[g].0) == d).collect(),
+            None => f.gateways.iter().copied().filter(|&g| g < n).collect(),
+        };
+        // One set of windows for the failure (scheduled), or one per gateway (random).
+        let per_unit = |key: u64| -> Vec<(u64, u64)> {
+            match f.timing {
+                FailureTiming::Scheduled { at, lasts } => vec![(at.0, at.0.saturating_add(lasts.0))],
+                FailureTiming::Random { mtbf, mttr } => {
+                    alternating_outages(sc.seed, (fi as u64) << 32 | key, mtbf.0, mttr.0, horizon.0)
+                }
+            }
+        };
+        if f.kind == FailureKind::Power
+            && let Some(d) = f.district
+        {
+            let w = per_unit(u64::MAX >> 32);
+            power[d].extend(w.iter().copied());
+            windows.extend(w.iter().map(|&(start, end)| Window { failure: fi, gateway: None, start, end }));
+            for &g in &scope {
+                down[g].extend(w.iter().filter_map(|&(s, e)| {
+                    let s = s.saturating_add(backup.get(g).copied().unwrap_or(0));
+                    (s < e).then_some((s, e))
+                }));
+            }
+            continue;
+        }
+        let shared = per_unit(0);
+        for &g in &scope {
+            let scheduled = matches!(f.timing, FailureTiming::Scheduled { .. });
+            let w = if scheduled { shared.clone() } else { per_unit(g as u64) };
+            let unit = (!scheduled).then_some(g);
+            windows.extend(w.iter().map(|&(start, end)| Window { failure: fi, gateway: unit, start, end }));
+            match f.kind {
+                FailureKind::Gateway => down[g].extend(w),
+                FailureKind::Power => down[g].extend(w.iter().filter_map(|&(s, e)| {
+                    let s = s.saturating_add(backup.get(g).copied().unwrap_or(0));
+                    (s < e).then_some((s, e))
+                })),
+                FailureKind::Backhaul => {
+                    cuts[g].extend(w.iter().map(|&(start, end)| Cut { start, end, buffer: f.buffer, held: 0 }))
+                }
+            }
+        }
+        if matches!(f.timing, FailureTiming::Scheduled { .. }) {
+            windows.dedup();
+        }
+    }
+    for c in &mut cuts {
+        c.sort_by_key(|x: &Cut| (x.start, x.end));
+    }
+    windows.sort_by_key(|w| (w.start, w.failure, w.gateway));
+    windows.dedup();
+    Outages {
+        down: down.into_iter().map(merge).collect(),
+        cuts,
+        power: power.into_iter().map(merge).collect(),
+        mains_backup_us: sc
+            .groups
+            .iter()
+            .map(|g| (g.power.mains == Some(true)).then(|| g.power.battery_backup.map_or(0, |d| d.0.0)))
+            .collect(),
+        windows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_power_outage_reaches_mains_sensors_after_their_backup() {
+        let o = Outages { power: vec![vec![(100, 200)]], mains_backup_us: vec![Some(30), None], ..Default::default() };
+        assert!(!o.sensor_unpowered(0, 0, 120));
+        assert!(o.sensor_unpowered(0, 0, 130));
+        assert!(!o.sensor_unpowered(0, 0, 200));
+        assert!(!o.sensor_unpowered(1, 0, 150), "battery sensors do not care");
+    }
+}

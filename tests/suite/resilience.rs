@@ -1,0 +1,170 @@
+//! Failures against closed forms (REFERENCE.md §4): availability MTBF/(MTBF+MTTR), coverage by
+//! n independent gateways 1-(1-A)^n, battery backup B against an outage D, a backhaul buffer
+//! that loses exactly its overflow; and every lost uplink has exactly one cause.
+
+use citytwin::metrics::Report;
+use citytwin::model::failure::{any_up, availability};
+
+use crate::common::{run, scenario, shipped};
+
+fn accounted(r: &Report) {
+    let lost: u64 = r.uplinks.lost.values().sum();
+    assert_eq!(r.uplinks.generated, r.uplinks.delivered + lost, "generated = delivered + lost, once each");
+}
+
+const ONE_GATEWAY: &str = r#"
+[scenario]
+name = "failures"
+duration = "{duration}"
+[city]
+area_km2 = 4.0
+districts = [{ name = "West", share = 0.5 }, { name = "East", share = 0.5 }]
+[[sensors]]
+kind = "parking"
+count = {count}
+report_every = "{every}"
+disc = { center = { x = 500, y = 1000 }, radius = "150m" }
+[[gateways]]
+positions = {positions}
+power = { mains = true, battery_backup = "4h" }
+[lorawan]
+duty_cycle = "off"
+"#;
+
+fn text(duration: &str, count: u32, every: &str, positions: &str, failures: &str) -> String {
+    ONE_GATEWAY
+        .replace("{duration}", duration)
+        .replace("{count}", &count.to_string())
+        .replace("{every}", every)
+        .replace("{positions}", positions)
+        + failures
+}
+
+#[test]
+fn random_failures_give_mtbf_over_mtbf_plus_mttr() {
+    // One gateway failing every 10 h on average and repaired in 2 h, over five years.
+    let t = text(
+        "1825d",
+        1,
+        "1d",
+        "[{ x = 500, y = 1000 }]",
+        "[[failures]]\nkind = \"gateway\"\nmtbf = \"10h\"\nmttr = \"2h\"\n",
+    );
+    let r = run(&scenario(&t));
+    let a = r.resilience.gateways[0].availability;
+    assert!((a - availability(10.0, 2.0)).abs() < 0.01, "availability {a} vs 10/12");
+    accounted(&r);
+}
+
+#[test]
+fn n_independent_gateways_cover_one_minus_one_minus_a_to_the_n() {
+    // Three co-located gateways, each up half the time (MTBF = MTTR = 10 h), independent: a
+    // sensor is heard 1 - 0.5^3 = 87.5 % of the time, and loses the rest as gateway_down.
+    let t = text(
+        "1000d",
+        5,
+        "30m",
+        "[{ x = 500, y = 1000 }, { x = 501, y = 1000 }, { x = 500, y = 1001 }]",
+        "[[failures]]\nkind = \"gateway\"\nmtbf = \"10h\"\nmttr = \"10h\"\n",
+    );
+    let r = run(&scenario(&t));
+    let oracle = any_up(availability(10.0, 10.0), 3);
+    assert!((r.uplinks.delivery_ratio - oracle).abs() < 0.01, "{} vs {oracle}", r.uplinks.delivery_ratio);
+    let down = r.uplinks.lost["gateway_down"] as f64 / r.uplinks.generated as f64;
+    assert!((down - (1.0 - oracle)).abs() < 0.01, "{down}");
+    accounted(&r);
+}
+
+#[test]
+fn battery_backup_carries_a_gateway_through_a_shorter_outage_only() {
+    // A 4 h backup: a 3 h blackout costs nothing; a 6 h one takes the gateway down for 2 h.
+    let blackout = |lasts: &str| {
+        text(
+            "12h",
+            50,
+            "5m",
+            "[{ x = 500, y = 1000 }]",
+            &format!("[[failures]]\nkind = \"power\"\ndistrict = \"West\"\nat = \"2h\"\nlasts = \"{lasts}\"\n"),
+        )
+    };
+    let short = run(&scenario(&blackout("3h")));
+    assert_eq!(short.uplinks.lost["gateway_down"], 0);
+    assert_eq!(short.resilience.gateways[0].availability, 1.0);
+    let long = run(&scenario(&blackout("6h")));
+    assert!((long.resilience.gateways[0].down_hours - 2.0).abs() < 1e-9, "{:?}", long.resilience.gateways);
+    // 50 sensors every 5 minutes for 2 hours: ~1200 readings lost (periodic with 5 % jitter).
+    let lost = long.uplinks.lost["gateway_down"] as f64;
+    assert!((lost / 1200.0 - 1.0).abs() < 0.05, "{lost}");
+    assert_eq!(long.resilience.failures.len(), 1);
+    let f = &long.resilience.failures[0];
+    assert!(f.lowest < 0.05 && f.recovered_after_h.is_some_and(|h| h >= 6.0), "{f:?}");
+    accounted(&long);
+}
+
+#[test]
+fn a_backhaul_buffer_loses_exactly_its_overflow() {
+    let cut = |buffer: u32| {
+        text(
+            "6h",
+            50,
+            "5m",
+            "[{ x = 500, y = 1000 }]",
+            &format!("[[failures]]\nkind = \"backhaul\"\nat = \"2h\"\nlasts = \"1h\"\nbuffer = {buffer}\n"),
+        )
+    };
+    // Without a buffer every uplink decoded during the cut is lost: that is the cut's load M.
+    let none = run(&scenario(&cut(0)));
+    let m = none.uplinks.lost["backhaul"];
+    assert!((550..=650).contains(&m), "{m} uplinks in the hour");
+    // A buffer larger than M loses nothing (the copies arrive when the link returns) ...
+    let big = run(&scenario(&cut(10_000)));
+    assert_eq!(big.uplinks.lost["backhaul"], 0);
+    assert!(big.latency_ms.max > 0.9 * 3.6e6, "held copies wait for the link: {:?}", big.latency_ms);
+    // ... and a buffer of K loses exactly M - K.
+    let k = 200;
+    let part = run(&scenario(&cut(k)));
+    assert_eq!(part.uplinks.lost["backhaul"], m - u64::from(k));
+    accounted(&part);
+}
+
+#[test]
+fn a_district_blackout_silences_its_mains_sensors() {
+    let s = scenario(
+        r#"
+        [scenario]
+        name = "lights"
+        duration = "12h"
+        [city]
+        area_km2 = 4.0
+        districts = [{ name = "West", share = 0.5 }, { name = "East", share = 0.5 }]
+        [[sensors]]
+        kind = "streetlight_controller"
+        count = 400
+        [[gateways]]
+        count = 4
+        [[failures]]
+        kind = "power"
+        district = "East"
+        at = "3h"
+        lasts = "2h"
+    "#,
+    );
+    let r = run(&s);
+    // Controllers are on mains with no backup: East's 200 lose everything for 2 of 12 hours.
+    let east = r.districts.iter().find(|d| d.name == "East").expect("East");
+    let lost = r.uplinks.lost["power_outage"] as f64;
+    assert!((lost / east.generated as f64 - 2.0 / 12.0).abs() < 0.02, "{lost} of {}", east.generated);
+    let west = r.districts.iter().find(|d| d.name == "West").expect("West");
+    assert!(west.delivery_ratio > east.delivery_ratio);
+    accounted(&r);
+}
+
+#[test]
+fn the_blackout_scenario_shows_the_failures_and_recovers() {
+    let r = run(&shipped("scenarios/blackout.toml", &[]));
+    accounted(&r);
+    assert!(r.resilience.failures.len() >= 2, "{:?}", r.resilience.failures);
+    assert!(r.uplinks.lost["gateway_down"] + r.uplinks.lost["power_outage"] > 0);
+    assert!(r.resilience.worst_bucket.as_ref().is_some_and(|w| w.delivery_ratio < 0.99));
+    assert!(r.slo.breached, "the scenario's SLO is meant to catch the blackout");
+}
