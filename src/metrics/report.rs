@@ -136,6 +136,22 @@ pub struct Report {
     /// Every transmission, when the run was asked to trace them (not in summary.json).
     #[serde(skip)]
     pub trace: Vec<TxRecord>,
+    /// Every battery sensor's projected lifetime, for the lifetime charts (not in summary.json).
+    #[serde(skip)]
+    pub lifetimes: Vec<SensorLifetime>,
+}
+
+/// One battery sensor's place and projected lifetime.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SensorLifetime {
+    /// Group index (into `Report::groups`).
+    pub group: u16,
+    /// East, metres.
+    pub x: f32,
+    /// North, metres.
+    pub y: f32,
+    /// Projected or observed lifetime, years; infinite for an energy-neutral solar sensor.
+    pub years: f32,
 }
 
 /// Results of one radio technology.
@@ -216,6 +232,9 @@ pub struct WorstBucket {
 /// Energy, lifetimes, maintenance, carbon and cost (`summary.json`'s `energy` block).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct EnergyReport {
+    /// Every battery sensor's lifetime (moved to `Report::lifetimes`; not serialized here).
+    #[serde(skip)]
+    pub sensors: Vec<SensorLifetime>,
     /// Battery-powered sensors (the rest are on mains).
     pub battery_sensors: u64,
     /// Battery sensors whose store ran empty during the run.
@@ -325,6 +344,8 @@ pub struct Maintenance {
     pub batteries_disposed_per_year: f64,
     /// Their mass, kg per year.
     pub battery_mass_kg_per_year: f64,
+    /// Devices reaching the end of their service life per year (`energy.device_life_years`).
+    pub devices_disposed_per_year: f64,
     /// Per group: what is disposed and how.
     pub end_of_life: Vec<EndOfLife>,
 }
@@ -355,6 +376,8 @@ pub struct Infrastructure {
     pub backhaul_w: f64,
     /// Mains-powered sensors (controllers, scanners, cameras), W.
     pub mains_devices_w: f64,
+    /// Edge computing, W.
+    pub edge_w: f64,
     /// Data delivered to the cloud (reports and streams), GB per day.
     pub cloud_gb_per_day: f64,
     /// Cloud energy, kWh per day.
@@ -380,6 +403,8 @@ pub struct CostReport {
     pub currency: String,
     /// Devices bought and installed.
     pub capex_devices: f64,
+    /// New poles where no existing one is reused.
+    pub capex_poles: f64,
     /// Gateways and access points bought and installed.
     pub capex_gateways: f64,
     /// Electricity per year.

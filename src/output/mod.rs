@@ -129,6 +129,7 @@ pub(crate) fn sample_report() -> Report {
         access: AccessReport::default(),
         energy: Default::default(),
         resilience: Default::default(),
+        lifetimes: Vec::new(),
         radio: RadioReport {
             interference: "capture",
             inter_sf: true,

@@ -294,6 +294,10 @@ pub struct SensorGroupSpec {
     /// Installation cost of one device.
     #[serde(default)]
     pub install_cost: Option<f64>,
+    /// Share of the devices that need a new pole, in [0, 1] (default 0: existing poles,
+    /// kiosks and buildings are reused, as NYC IoT Guidelines 3.4 asks).
+    #[serde(default)]
+    pub new_poles: Option<f64>,
     /// Data governance declarations.
     #[serde(default)]
     pub data: Option<DataSpec>,
@@ -397,9 +401,12 @@ pub struct GatewayGroupSpec {
     /// Purchase price of one gateway.
     #[serde(default)]
     pub unit_cost: Option<f64>,
-    /// Installation cost of one gateway (less where existing poles are reused).
+    /// Installation cost of one gateway.
     #[serde(default)]
     pub install_cost: Option<f64>,
+    /// Share of the gateways that need a new pole, in [0, 1] (default 0).
+    #[serde(default)]
+    pub new_poles: Option<f64>,
 }
 
 /// What fails.
@@ -507,6 +514,13 @@ pub struct EnergySection {
     /// Backhaul power per gateway or access point (router, modem), e.g. "5W" (default 5 W).
     #[serde(default)]
     pub backhaul_power: Option<Power>,
+    /// Edge computing the deployment runs (servers at the gateways or in the city), in all,
+    /// e.g. "150W" (default 0).
+    #[serde(default)]
+    pub edge_power: Option<Power>,
+    /// Service life of a device before it is replaced whole, years (default 10).
+    #[serde(default)]
+    pub device_life_years: Option<f64>,
     /// Grid carbon intensity, g CO2 per kWh (default: the city preset's).
     #[serde(default)]
     pub grid_co2_g_per_kwh: Option<f64>,
@@ -525,6 +539,9 @@ pub struct CostsSection {
     /// One battery replacement visit: battery, labour and travel (default 0).
     #[serde(default)]
     pub battery_visit: Option<f64>,
+    /// A new pole, where a device or gateway cannot reuse street furniture (default 0).
+    #[serde(default)]
+    pub new_pole: Option<f64>,
     /// Cloud storage and processing per GB (default 0).
     #[serde(default)]
     pub cloud_per_gb: Option<f64>,

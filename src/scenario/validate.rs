@@ -151,6 +151,8 @@ pub struct SensorGroup {
     pub unit_cost: f64,
     /// Installation cost per device.
     pub install_cost: f64,
+    /// Share of devices needing a new pole.
+    pub new_poles: f64,
     /// Data governance.
     pub data: DataSpec,
 }
@@ -186,6 +188,8 @@ pub struct GatewayGroup {
     pub unit_cost: f64,
     /// Installation cost per gateway.
     pub install_cost: f64,
+    /// Share of gateways needing a new pole.
+    pub new_poles: f64,
 }
 
 /// When a failure happens.
@@ -257,6 +261,10 @@ pub struct EnergyConfig {
     pub cloud_kwh_per_gb: f64,
     /// Backhaul power per gateway or access point, W.
     pub backhaul_w: f64,
+    /// Edge computing, W.
+    pub edge_w: f64,
+    /// Device service life, years.
+    pub device_life_years: f64,
     /// Grid carbon intensity, g/kWh (None: no preset and none given).
     pub grid_co2_g_per_kwh: Option<f64>,
     /// Electricity price per kWh (None: unknown).
@@ -270,6 +278,8 @@ pub struct CostsConfig {
     pub currency: String,
     /// One battery replacement visit.
     pub battery_visit: f64,
+    /// A new pole.
+    pub new_pole: f64,
     /// Cloud per GB.
     pub cloud_per_gb: f64,
     /// Annual discount rate.
@@ -848,6 +858,7 @@ impl Checker<'_> {
             sense_ms,
             unit_cost: g.unit_cost.unwrap_or(0.0),
             install_cost: g.install_cost.unwrap_or(0.0),
+            new_poles: self.share(g.new_poles, &path.key("new_poles")),
             data,
         })
     }
@@ -983,6 +994,7 @@ impl Checker<'_> {
             ),
             unit_cost: g.unit_cost.unwrap_or(0.0),
             install_cost: g.install_cost.unwrap_or(0.0),
+            new_poles: self.share(g.new_poles, &path.key("new_poles")),
         })
     }
 
@@ -1129,6 +1141,7 @@ impl Checker<'_> {
             ("visits_per_crew_day", e.visits_per_crew_day),
             ("working_days", e.working_days),
             ("horizon_years", e.horizon_years),
+            ("device_life_years", e.device_life_years),
         ];
         for (key, v) in positive {
             if let Some(x) = v
@@ -1152,6 +1165,8 @@ impl Checker<'_> {
             horizon_years: e.horizon_years.unwrap_or(10.0),
             cloud_kwh_per_gb: e.cloud_kwh_per_gb.unwrap_or(0.06),
             backhaul_w: e.backhaul_power.map_or(5.0, |p| p.0),
+            edge_w: e.edge_power.map_or(0.0, |p| p.0),
+            device_life_years: e.device_life_years.unwrap_or(10.0),
             grid_co2_g_per_kwh: e.grid_co2_g_per_kwh.or(preset.map(|c| c.grid_co2_g_per_kwh)),
             electricity_price_per_kwh: e
                 .electricity_price_per_kwh
@@ -1228,6 +1243,15 @@ impl Checker<'_> {
         Some(Failure { kind: f.kind, gateways: in_scope, district, timing, buffer: f.buffer.unwrap_or(0), scope })
     }
 
+    /// A share in [0, 1] (default 0).
+    fn share(&mut self, v: Option<f64>, path: &KeyPath) -> f64 {
+        let x = v.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&x) {
+            self.err(path, format!("{x} is not a share in [0, 1]"), Some("e.g. 0.25 for a quarter"));
+        }
+        x
+    }
+
     fn costs(&mut self, c: CostsSection, path: &KeyPath) -> CostsConfig {
         let discount_rate = c.discount_rate.unwrap_or(0.0);
         if !(0.0..1.0).contains(&discount_rate) {
@@ -1240,6 +1264,7 @@ impl Checker<'_> {
         CostsConfig {
             currency: c.currency.unwrap_or_else(|| "USD".to_string()),
             battery_visit: c.battery_visit.unwrap_or(0.0),
+            new_pole: c.new_pole.unwrap_or(0.0),
             cloud_per_gb: c.cloud_per_gb.unwrap_or(0.0),
             discount_rate,
         }

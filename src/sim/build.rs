@@ -24,7 +24,7 @@ use crate::model::radio::{
 use crate::model::random::{Purpose, draw, unit};
 use crate::scenario::Scenario;
 use crate::scenario::types::{DutyCyclePolicy, PathLoss, Placement, RadioKind, RadioProfile, Region, Timing};
-use crate::scenario::validate::{CityModel, GatewayGroup};
+use crate::scenario::validate::{self, CityModel, GatewayGroup};
 use crate::time::SimTime;
 
 /// Gateway sensitivity table used for reception (SX1301 concentrator, as ns-3 lorawan).
@@ -377,18 +377,19 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     let mut gateway_demodulators = Vec::new();
     let (mut cells, mut aps) = (Vec::new(), Vec::new());
     let mut placed_so_far = 0u32;
+    let mut ids = [RadioKind::Lorawan, RadioKind::Cellular, RadioKind::Wifi]
+        .map(|r| validate::gateway_ids(&scenario.gateways, r).into_iter());
     for g in &scenario.gateways {
         let placed = place_gateways(g, city, seed, placed_so_far);
         placed_so_far += placed.len() as u32;
-        let same_radio = scenario.gateways.iter().filter(|o| o.radio == g.radio).count();
-        for (k, p) in placed.into_iter().enumerate() {
-            let sites = match g.radio {
-                RadioKind::Cellular => Some(&mut cells),
-                RadioKind::Wifi => Some(&mut aps),
-                _ => None,
+        for p in placed {
+            let (sites, ids) = match g.radio {
+                RadioKind::Cellular => (Some(&mut cells), &mut ids[1]),
+                RadioKind::Wifi => (Some(&mut aps), &mut ids[2]),
+                _ => (None, &mut ids[0]),
             };
-            let index = sites.as_ref().map_or(gateways.len(), |s| s.len());
-            let id = if same_radio == 1 { format!("{}-{k}", g.name) } else { format!("{}-{index}", g.name) };
+            let index = gateways.len();
+            let id = ids.next().expect("one id per placed gateway");
             if let Some(sites) = sites {
                 sites.push(Site { id, x: p.0, y: p.1, gain_db: g.antenna_gain_db, backhaul_us: g.backhaul_latency.0 });
                 continue;

@@ -206,7 +206,8 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
     let access = access_report(world, duration_s);
     let access_layout = world.remove_resource::<attach::AccessLayout>().unwrap_or_default();
     let groups = metrics.scope_reports(ScopeKind::Group, &layout.group_sensors);
-    let energy = sustainability::energy_report(world, scenario, &groups);
+    let mut energy = sustainability::energy_report(world, scenario, &groups, &layout.sensors);
+    let lifetimes = std::mem::take(&mut energy.sensors);
     let timeseries = metrics.timeseries();
     let outages = world.remove_resource::<failures::Outages>().unwrap_or_default();
     let resilience = resilience::resilience_report(scenario, &outages, &layout.gateway_ids, &timeseries);
@@ -274,6 +275,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         },
         timeseries,
         trace: world.remove_resource::<transmit::Trace>().and_then(|t| t.0).unwrap_or_default(),
+        lifetimes,
         map: MapData { side_m: scenario.city.side_m, sensors: lora_sensors, gateways: layout.gateways },
     }
 }

@@ -11,8 +11,8 @@ use super::build::{LoraDevice, Sensor};
 use super::coverage::DISTANCE_BAND_M;
 use super::energy::{EnergyTables, Supply, chemistry};
 use crate::metrics::report::{
-    CostReport, EndOfLife, EnergyReport, FirstToDie, GroupEnergy, Infrastructure, Maintenance, ScopeReport, Spread,
-    StateEnergy,
+    CostReport, EndOfLife, EnergyReport, FirstToDie, GroupEnergy, Infrastructure, Maintenance, ScopeReport,
+    SensorLifetime, Spread, StateEnergy,
 };
 use crate::model::battery::{Chemistry, HOURS_PER_YEAR, lifetime_years};
 use crate::model::cost::{kwh_to_co2_kg, total_cost_of_ownership};
@@ -61,7 +61,12 @@ struct Fate {
 
 /// Settles every battery sensor to the end of the run and assembles the `energy` block.
 /// `groups` are the per-group delivery counts.
-pub fn energy_report(world: &mut World, sc: &Scenario, groups: &[ScopeReport]) -> EnergyReport {
+pub fn energy_report(
+    world: &mut World,
+    sc: &Scenario,
+    groups: &[ScopeReport],
+    positions: &[(f32, f32, u8)],
+) -> EnergyReport {
     let end = sc.duration.0;
     let tables = world.remove_resource::<EnergyTables>().unwrap_or_default();
     let mut q = world.query::<(&Sensor, Option<&mut LoraDevice>, &mut Supply)>();
@@ -156,7 +161,17 @@ pub fn energy_report(world: &mut World, sc: &Scenario, groups: &[ScopeReport]) -
     let maintenance = maintenance(sc, &fates);
     let infrastructure = infrastructure(sc, groups);
     let cost = cost(sc, &maintenance, &infrastructure);
+    let sensors = fates
+        .iter()
+        .map(|f| {
+            let (x, y, _) = positions.get(f.sensor as usize).copied().unwrap_or_default();
+            let years = f.lifetime_years.unwrap_or(if f.sustained { f64::INFINITY } else { 0.0 });
+            let years = f.empty_in_days.map_or(years, |d| d / 365.25);
+            SensorLifetime { group: f.group as u16, x, y, years: years as f32 }
+        })
+        .collect();
     EnergyReport {
+        sensors,
         battery_sensors: fates.len() as u64,
         depleted_in_run: fates.iter().filter(|f| f.depleted).count() as u64,
         by_state,
@@ -244,6 +259,7 @@ fn maintenance(sc: &Scenario, fates: &[Fate]) -> Maintenance {
         replacements_per_year: visits,
         crews: visits / (e.visits_per_crew_day * e.working_days),
         batteries_disposed_per_year: visits,
+        devices_disposed_per_year: sc.groups.iter().map(|g| g.count as f64).sum::<f64>() / e.device_life_years,
         battery_mass_kg_per_year: mass,
         end_of_life,
     }
@@ -265,19 +281,21 @@ fn infrastructure(sc: &Scenario, groups: &[ScopeReport]) -> Infrastructure {
     }
     let backhaul_w = e.backhaul_w * sites as f64;
     let mains_w: f64 = sc.groups.iter().map(|g| g.mains_w * g.count as f64).sum();
+    let edge_w = e.edge_w;
     let days = sc.duration.as_secs_f64() / 86_400.0;
     let report_bytes: f64 =
         sc.groups.iter().zip(groups).map(|(g, r)| r.delivered as f64 * f64::from(g.payload_bytes)).sum();
     let stream_bytes_per_day: f64 = sc.groups.iter().map(|g| g.stream_bps / 8.0 * 86_400.0 * g.count as f64).sum();
     let gb_per_day = (report_bytes / days.max(1e-9) + stream_bytes_per_day) / 1e9;
     let cloud_kwh_per_day = gb_per_day * e.cloud_kwh_per_gb;
-    let kwh_per_day = (gw_w + ap_w + backhaul_w + mains_w) * 24.0 / 1000.0 + cloud_kwh_per_day;
+    let kwh_per_day = (gw_w + ap_w + backhaul_w + mains_w + edge_w) * 24.0 / 1000.0 + cloud_kwh_per_day;
     let kwh_per_year = kwh_per_day * 365.25;
     Infrastructure {
         gateways_w: gw_w,
         access_points_w: ap_w,
         backhaul_w,
         mains_devices_w: mains_w,
+        edge_w,
         cloud_gb_per_day: gb_per_day,
         cloud_kwh_per_day,
         kwh_per_day,
@@ -293,6 +311,8 @@ fn cost(sc: &Scenario, m: &Maintenance, infra: &Infrastructure) -> CostReport {
     let c = &sc.costs;
     let capex_devices: f64 = sc.groups.iter().map(|g| (g.unit_cost + g.install_cost) * g.count as f64).sum();
     let capex_gateways: f64 = sc.gateways.iter().map(|g| (g.unit_cost + g.install_cost) * g.count as f64).sum();
+    let capex_poles: f64 = sc.groups.iter().map(|g| g.new_poles * g.count as f64 * c.new_pole).sum::<f64>()
+        + sc.gateways.iter().map(|g| g.new_poles * g.count as f64 * c.new_pole).sum::<f64>();
     let subscriptions: f64 = sc
         .groups
         .iter()
@@ -308,11 +328,13 @@ fn cost(sc: &Scenario, m: &Maintenance, infra: &Infrastructure) -> CostReport {
     let opex = opex_energy + subscriptions + opex_visits + opex_cloud;
     let horizon = sc.energy.horizon_years;
     let whole = horizon.floor();
-    let tco = total_cost_of_ownership(capex_devices + capex_gateways, opex, whole as u32, c.discount_rate)
-        + opex * (horizon - whole) / (1.0 + c.discount_rate).powf(horizon);
+    let tco =
+        total_cost_of_ownership(capex_devices + capex_gateways + capex_poles, opex, whole as u32, c.discount_rate)
+            + opex * (horizon - whole) / (1.0 + c.discount_rate).powf(horizon);
     CostReport {
         currency: c.currency.clone(),
         capex_devices,
+        capex_poles,
         capex_gateways,
         opex_energy_per_year: opex_energy,
         opex_subscriptions_per_year: subscriptions,

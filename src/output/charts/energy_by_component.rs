@@ -145,6 +145,7 @@ fn infrastructure_panel(energy: &EnergyReport) -> Panel {
         ("Wi-Fi access points", infra.access_points_w),
         ("Backhaul", infra.backhaul_w),
         ("Mains devices", infra.mains_devices_w),
+        ("Edge computing", infra.edge_w),
     ] {
         let (detail, kwh) = watts(w);
         rows.push((label.to_string(), detail, kwh));
@@ -420,6 +421,7 @@ mod tests {
             access_points_w: 0.0,
             backhaul_w: 60.0,
             mains_devices_w: 0.0,
+            edge_w: 0.0,
             cloud_gb_per_day: 0.0117,
             cloud_kwh_per_day: 0.000_701,
             kwh_per_day: 2.362_301,
@@ -457,15 +459,18 @@ mod tests {
         let chart = EnergyByComponentChart::new(&report);
         let rows = &chart.infrastructure.rows;
         let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-        assert_eq!(labels, ["Gateways & cell sites", "Wi-Fi access points", "Backhaul", "Mains devices", "Cloud"]);
+        assert_eq!(
+            labels,
+            ["Gateways & cell sites", "Wi-Fi access points", "Backhaul", "Mains devices", "Edge computing", "Cloud"]
+        );
         let kwh: Vec<f64> = rows.iter().map(|r| r.value).collect();
         assert!((kwh[0] - 0.9216).abs() < 1e-12 && kwh[1] == 0.0 && (kwh[2] - 1.44).abs() < 1e-12);
-        assert_eq!((kwh[3], kwh[4]), (0.0, 0.000_701));
+        assert_eq!((kwh[3], kwh[4], kwh[5]), (0.0, 0.0, 0.000_701));
         // The components add up to the report's total.
         let total: f64 = kwh.iter().sum();
         assert!((total - report.energy.infrastructure.kwh_per_day).abs() < 1e-9);
         assert_eq!(rows[0].detail, "38.4 W");
-        assert_eq!(rows[4].detail, "0.0117 GB/day");
+        assert_eq!(rows[5].detail, "0.0117 GB/day");
         let footer: Vec<&str> = chart.infrastructure.footer.iter().map(|f| f.0.as_str()).collect();
         assert_eq!(
             footer,
