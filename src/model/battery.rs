@@ -153,9 +153,9 @@ impl Chemistry {
 /// held at the end values outside them (non-positive or NaN drains give the low-drain end).
 pub fn delivered_capacity_ah(chemistry: Chemistry, drain_ma: f64) -> f64 {
     match chemistry {
-        Chemistry::LiSocl2D => interpolate_log_x(&LI_SOCL2_D_CURVE, drain_ma),
-        Chemistry::LiSocl2Aa => interpolate_log_x(&LI_SOCL2_D_CURVE, drain_ma) * (LI_SOCL2_AA_AH / LI_SOCL2_D_PEAK_AH),
-        Chemistry::Alkaline2xAa => interpolate_log_x(&ALKALINE_AA_CURVE, drain_ma),
+        Chemistry::LiSocl2D => interpolate(&LI_SOCL2_D_CURVE, drain_ma, true),
+        Chemistry::LiSocl2Aa => interpolate(&LI_SOCL2_D_CURVE, drain_ma, true) * (LI_SOCL2_AA_AH / LI_SOCL2_D_PEAK_AH),
+        Chemistry::Alkaline2xAa => interpolate(&ALKALINE_AA_CURVE, drain_ma, true),
         Chemistry::LithiumRechargeable => LITHIUM_RECHARGEABLE_AH,
     }
 }
@@ -171,9 +171,9 @@ pub fn lifetime_years(capacity_ah: f64, avg_current_ma: f64, self_discharge_per_
     capacity_ah / (drain_ah_per_year + leak_ah_per_year)
 }
 
-/// Piecewise-linear interpolation in ln(x) over `points` sorted by ascending x > 0, held at the
-/// end values outside them. Hits every point exactly.
-fn interpolate_log_x(points: &[(f64, f64)], x: f64) -> f64 {
+/// Piecewise-linear interpolation over `points` sorted by ascending x (in ln(x) when `log_x`,
+/// for x > 0), held at the end values outside them. Hits every point exactly.
+pub fn interpolate(points: &[(f64, f64)], x: f64, log_x: bool) -> f64 {
     let (first, last) = (points[0], points[points.len() - 1]);
     // NaN fails both comparisons below only if it reaches the loop; route it to the low end.
     if x.is_nan() || x <= first.0 {
@@ -185,7 +185,7 @@ fn interpolate_log_x(points: &[(f64, f64)], x: f64) -> f64 {
     for pair in points.windows(2) {
         let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
         if x <= x1 {
-            let t = (x / x0).ln() / (x1 / x0).ln();
+            let t = if log_x { (x / x0).ln() / (x1 / x0).ln() } else { (x - x0) / (x1 - x0) };
             // This form returns y0 at t = 0 and y1 at t = 1 exactly.
             return y0 * (1.0 - t) + y1 * t;
         }

@@ -36,6 +36,7 @@
 //!   interpolation in log(cycle) stays physical outside them (it tends to the 5 µA floor for long
 //!   cycles). At 163.84 s it gives 21 µA, where log interpolation would give 27.7 µA.
 
+use crate::model::battery::interpolate;
 use crate::model::cellular::Technology;
 use crate::model::radio::LoraParams;
 
@@ -134,21 +135,7 @@ pub const WHOLE_NODE_SLEEP_MA: f64 = 0.020;
 /// LoRa transmit current in mA at `dbm` (module header): linear in dBm through the table, held at
 /// the 2 dBm and 20 dBm values outside it (NaN gives the 2 dBm value).
 pub fn tx_current_ma(dbm: f64) -> f64 {
-    let (first, last) = (TX_CURRENT_TABLE[0], TX_CURRENT_TABLE[TX_CURRENT_TABLE.len() - 1]);
-    if dbm.is_nan() || dbm <= first.0 {
-        return first.1;
-    }
-    if dbm >= last.0 {
-        return last.1;
-    }
-    for pair in TX_CURRENT_TABLE.windows(2) {
-        let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
-        if dbm <= x1 {
-            let t = (dbm - x0) / (x1 - x0);
-            return y0 * (1.0 - t) + y1 * t;
-        }
-    }
-    last.1
+    interpolate(&TX_CURRENT_TABLE, dbm, false)
 }
 
 /// How a profile's transmit current depends on transmit power.
