@@ -346,6 +346,8 @@ pub struct Maintenance {
     pub battery_mass_kg_per_year: f64,
     /// Devices reaching the end of their service life per year (`energy.device_life_years`).
     pub devices_disposed_per_year: f64,
+    /// Their mass, kg per year (None unless every group gives `device_mass`).
+    pub device_mass_kg_per_year: Option<f64>,
     /// Per group: what is disposed and how.
     pub end_of_life: Vec<EndOfLife>,
 }
@@ -355,14 +357,20 @@ pub struct Maintenance {
 pub struct EndOfLife {
     /// Group name.
     pub group: String,
-    /// Battery chemistry.
-    pub chemistry: &'static str,
+    /// Battery chemistry (None: mains).
+    pub chemistry: Option<&'static str>,
     /// Batteries disposed per year.
     pub batteries_per_year: f64,
-    /// Mass disposed per year, kg.
+    /// Battery mass disposed per year, kg.
     pub mass_kg_per_year: f64,
-    /// How they are to be disposed of.
-    pub plan: &'static str,
+    /// How the batteries are to be disposed of.
+    pub plan: Option<&'static str>,
+    /// Devices reaching the end of their service life per year.
+    pub devices_per_year: f64,
+    /// Their mass, kg per year (when the group gives `device_mass`).
+    pub device_mass_kg_per_year: Option<f64>,
+    /// How the devices are to be disposed of.
+    pub device_plan: &'static str,
 }
 
 /// Infrastructure power, energy, carbon and electricity cost.

@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::units::{Bandwidth, Bitrate, Charge, Current, Db, Dbm, Distance, Duration, Power};
+use super::units::{Bandwidth, Bitrate, Charge, Current, Db, Dbm, Distance, Duration, Mass, Power};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -294,6 +294,9 @@ pub struct SensorGroupSpec {
     /// Installation cost of one device.
     #[serde(default)]
     pub install_cost: Option<f64>,
+    /// Mass of one device without its battery, e.g. "350g", for disposal results.
+    #[serde(default)]
+    pub device_mass: Option<Mass>,
     /// Share of the devices that need a new pole, in [0, 1] (default 0: existing poles,
     /// kiosks and buildings are reused, as NYC IoT Guidelines 3.4 asks).
     #[serde(default)]

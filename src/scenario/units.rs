@@ -148,6 +148,11 @@ unit_type!(
     Power, base = "W", example = "3.2W", units = [("mW", 1e-3), ("W", 1.0), ("kW", 1e3)], bare_number = false
 );
 
+unit_type!(
+    /// A mass in grams.
+    Mass, base = "g", example = "350g", units = [("g", 1.0), ("kg", 1e3)], bare_number = false
+);
+
 /// A span of simulated time written as "90s", "5m", "24h", "7d" or "1h30m".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(into = "String")]

@@ -153,6 +153,8 @@ pub struct SensorGroup {
     pub install_cost: f64,
     /// Share of devices needing a new pole.
     pub new_poles: f64,
+    /// Mass of one device without its battery, g.
+    pub device_mass_g: Option<f64>,
     /// Data governance.
     pub data: DataSpec,
 }
@@ -859,6 +861,7 @@ impl Checker<'_> {
             unit_cost: g.unit_cost.unwrap_or(0.0),
             install_cost: g.install_cost.unwrap_or(0.0),
             new_poles: self.share(g.new_poles, &path.key("new_poles")),
+            device_mass_g: g.device_mass.map(|m| m.0),
             data,
         })
     }

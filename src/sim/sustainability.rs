@@ -43,6 +43,11 @@ pub fn end_of_life_plan(c: Chemistry) -> &'static str {
     }
 }
 
+/// How a device is disposed of at end of life (its battery aside).
+pub const DEVICE_END_OF_LIFE: &str = "electronics: WEEE take-back (EU Directive 2012/19/EU) or certified e-waste \
+     recycling; wipe keys and data first (NYC IoT Guidelines 4.4); reuse mounts and enclosures \
+     where possible";
+
 /// One battery sensor at the end of the run.
 struct Fate {
     sensor: u32,
@@ -228,27 +233,30 @@ fn maintenance(sc: &Scenario, fates: &[Fate]) -> Maintenance {
         ReplacementPolicy::OnFailure => 1.0,
     };
     let mut end_of_life = Vec::new();
-    let (mut visits, mut mass) = (0.0, 0.0);
+    let (mut visits, mut mass, mut device_kg) = (0.0, 0.0, Some(0.0));
     for (gi, g) in sc.groups.iter().enumerate() {
-        let Some(chem) = g.power.battery.map(chemistry) else { continue };
+        let chem = g.power.battery.map(chemistry);
         let per_year: f64 = fates
             .iter()
             .filter(|f| f.group == gi)
             .filter_map(|f| f.lifetime_years)
             .map(|years| 1.0 / (years * keep).max(1.0 / 365.0))
             .sum();
-        if per_year == 0.0 {
-            continue;
-        }
-        let kg = per_year * chem.mass_g() / 1000.0;
+        let kg = per_year * chem.map_or(0.0, Chemistry::mass_g) / 1000.0;
         visits += per_year;
         mass += kg;
+        let devices = g.count as f64 / e.device_life_years;
+        let this_device_kg = g.device_mass_g.map(|m| devices * m / 1000.0);
+        device_kg = device_kg.zip(this_device_kg).map(|(a, b)| a + b);
         end_of_life.push(EndOfLife {
             group: g.name.clone(),
-            chemistry: chem.name(),
+            chemistry: chem.map(Chemistry::name),
             batteries_per_year: per_year,
             mass_kg_per_year: kg,
-            plan: end_of_life_plan(chem),
+            plan: chem.map(end_of_life_plan),
+            devices_per_year: devices,
+            device_mass_kg_per_year: this_device_kg,
+            device_plan: DEVICE_END_OF_LIFE,
         });
     }
     Maintenance {
@@ -260,6 +268,7 @@ fn maintenance(sc: &Scenario, fates: &[Fate]) -> Maintenance {
         crews: visits / (e.visits_per_crew_day * e.working_days),
         batteries_disposed_per_year: visits,
         devices_disposed_per_year: sc.groups.iter().map(|g| g.count as f64).sum::<f64>() / e.device_life_years,
+        device_mass_kg_per_year: device_kg,
         battery_mass_kg_per_year: mass,
         end_of_life,
     }
