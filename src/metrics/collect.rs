@@ -238,9 +238,13 @@ impl Metrics {
         (0..len)
             .map(|k| {
                 let (mut g, mut d) = (0, 0);
+                let mut lost = [0u64; LossCause::ALL.len()];
                 for cell in self.cells.chunks(n) {
                     g += cell[base + k].generated;
                     d += cell[base + k].delivered;
+                    for (l, c) in lost.iter_mut().zip(cell[base + k].lost) {
+                        *l += c;
+                    }
                 }
                 let name = self.scopes[base + k].split_once(':').map_or("", |(_, v)| v).to_string();
                 ScopeReport {
@@ -249,6 +253,11 @@ impl Metrics {
                     generated: g,
                     delivered: d,
                     delivery_ratio: ratio(d, g),
+                    lost: LossCause::ALL
+                        .iter()
+                        .filter(|c| lost[**c as usize] > 0)
+                        .map(|c| (c.name(), lost[*c as usize]))
+                        .collect(),
                 }
             })
             .collect()

@@ -186,6 +186,22 @@ pub struct ResilienceReport {
     pub mean_gateway_availability: f64,
     /// The time-series bucket with the lowest delivery ratio.
     pub worst_bucket: Option<WorstBucket>,
+    /// The clock hour (buckets grouped by hour) with the lowest delivery ratio.
+    pub worst_hour: Option<WorstBucket>,
+    /// Stretches of consecutive buckets whose delivery ratio was below the scenario's
+    /// `slo.delivery_ratio_min`.
+    pub slo_breaches: Vec<SloBreach>,
+}
+
+/// A stretch of time below the delivery SLO.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloBreach {
+    /// Start, hours into the run.
+    pub start_h: f64,
+    /// End, hours into the run.
+    pub end_h: f64,
+    /// Lowest bucket delivery ratio in it.
+    pub lowest: f64,
 }
 
 /// One failure window and its effect.
@@ -679,6 +695,8 @@ pub struct ScopeReport {
     pub delivered: u64,
     /// delivered / generated.
     pub delivery_ratio: f64,
+    /// Readings lost, by cause (causes with none left out).
+    pub lost: BTreeMap<&'static str, u64>,
 }
 
 /// SLO evaluation.

@@ -1,10 +1,13 @@
 //! End-of-run resilience results: each failure window with the delivery ratio before it (its
 //! last four buckets), the lowest during it and the time to recover (back within 0.01 of the
 //! ratio before), each
-//! LoRaWAN gateway's availability, and the worst bucket of the run.
+//! LoRaWAN gateway's availability, the worst bucket and the worst hour of the run, and the
+//! stretches below the delivery SLO.
 
 use super::failures::Outages;
-use crate::metrics::report::{FailureWindow, GatewayAvailability, ResilienceReport, TimeSeries, WorstBucket};
+use crate::metrics::report::{
+    FailureWindow, GatewayAvailability, ResilienceReport, SloBreach, TimeSeries, WorstBucket,
+};
 use crate::model::failure::total;
 use crate::scenario::Scenario;
 use crate::scenario::types::FailureKind;
@@ -50,6 +53,37 @@ pub fn resilience_report(sc: &Scenario, outages: &Outages, ids: &[String], ts: &
         }
     }
     let ratio = |b: &(u64, f64, f64)| if b.1 > 0.0 { b.2 / b.1 } else { 1.0 };
+    let mut hours: Vec<(u64, f64, f64)> = Vec::new();
+    for b in &buckets {
+        let h = b.0 / 3_600_000_000 * 3_600_000_000;
+        match hours.last_mut() {
+            Some(last) if last.0 == h => {
+                last.1 += b.1;
+                last.2 += b.2;
+            }
+            _ => hours.push((h, b.1, b.2)),
+        }
+    }
+    let worst = |v: &[(u64, f64, f64)]| {
+        v.iter()
+            .filter(|b| b.1 > 0.0)
+            .min_by(|a, b| ratio(a).total_cmp(&ratio(b)))
+            .map(|b| WorstBucket { start_h: b.0 as f64 / 3.6e9, delivery_ratio: ratio(b) })
+    };
+    let worst_hour = if bucket_us <= 3_600_000_000 { worst(&hours) } else { None };
+    let mut slo_breaches: Vec<SloBreach> = Vec::new();
+    if let Some(min) = sc.slo.delivery_ratio_min {
+        for b in buckets.iter().filter(|b| b.1 > 0.0 && ratio(b) < min) {
+            let (start_h, end_h) = (b.0 as f64 / 3.6e9, (b.0 + bucket_us) as f64 / 3.6e9);
+            match slo_breaches.last_mut() {
+                Some(last) if (last.end_h - start_h).abs() < 1e-9 => {
+                    last.end_h = end_h;
+                    last.lowest = last.lowest.min(ratio(b));
+                }
+                _ => slo_breaches.push(SloBreach { start_h, end_h, lowest: ratio(b) }),
+            }
+        }
+    }
     let worst_bucket = buckets
         .iter()
         .filter(|b| b.1 > 0.0)
@@ -96,5 +130,5 @@ pub fn resilience_report(sc: &Scenario, outages: &Outages, ids: &[String], ts: &
             }
         })
         .collect();
-    ResilienceReport { failures, gateways, mean_gateway_availability: mean, worst_bucket }
+    ResilienceReport { failures, gateways, mean_gateway_availability: mean, worst_bucket, worst_hour, slo_breaches }
 }

@@ -167,4 +167,14 @@ fn the_blackout_scenario_shows_the_failures_and_recovers() {
     assert!(r.uplinks.lost["gateway_down"] + r.uplinks.lost["power_outage"] > 0);
     assert!(r.resilience.worst_bucket.as_ref().is_some_and(|w| w.delivery_ratio < 0.99));
     assert!(r.slo.breached, "the scenario's SLO is meant to catch the blackout");
+    // The breach is dated: a stretch below the SLO lies inside the 18-24 h blackout, and the
+    // worst hour is in it too. The data lost to the grid is in the East Side only.
+    let breach = &r.resilience.slo_breaches;
+    assert!(breach.iter().any(|b| b.start_h >= 18.0 && b.end_h <= 24.5), "{breach:?}");
+    let worst = r.resilience.worst_hour.as_ref().expect("hours");
+    assert!((18.0..24.0).contains(&worst.start_h), "{worst:?}");
+    let east = r.districts.iter().find(|d| d.name == "East Side").expect("East Side");
+    let down = r.districts.iter().find(|d| d.name == "Downtown").expect("Downtown");
+    assert!(east.lost.get("power_outage").copied().unwrap_or(0) > 0);
+    assert_eq!(down.lost.get("power_outage"), None);
 }
