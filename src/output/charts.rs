@@ -8,6 +8,8 @@ pub mod delivery_ratio;
 pub mod energy_by_component;
 pub mod gateway_load;
 pub mod lifetime;
+pub mod lifetime_cdf;
+pub mod lifetime_map;
 pub mod technologies;
 
 use std::fs;
@@ -51,7 +53,9 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     render(&gateway_load::GatewayLoadChart::new(report), dir)?;
     render(&technologies::TechnologiesChart::new(report), dir)?;
     render(&energy_by_component::EnergyByComponentChart::new(report), dir)?;
-    render(&lifetime::LifetimeChart::new(report), dir)
+    render(&lifetime::LifetimeChart::new(report), dir)?;
+    render(&lifetime_cdf::LifetimeCdfChart::new(report), dir)?;
+    render(&lifetime_map::LifetimeMapChart::new(report), dir)
 }
 
 /// Registers DejaVu Sans (regular and bold) as [`FONT`], once per process. plotters' `ab_glyph`

@@ -47,8 +47,10 @@ impl OutputError {
 /// parent directories are created. On any error the partial dir is removed and nothing at `dir`
 /// changes.
 ///
-/// The folder holds `summary.json`, `timeseries.csv` and
-/// `charts/{delivery_ratio,coverage_map,delivery_by_distance,gateway_load}.{svg,png}`.
+/// The folder holds `summary.json`, `timeseries.csv` and, in `charts/`, `<name>.svg` and
+/// `<name>.png` for each chart [`charts::write_charts`] draws: `delivery_ratio`, `coverage_map`,
+/// `delivery_by_distance`, `gateway_load`, `technologies`, `energy_by_component`, `lifetime`,
+/// `lifetime_cdf` and `lifetime_map`.
 pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
     atomic::write_dir_atomically(dir, |staging| write_contents(report, staging))
 }
@@ -203,6 +205,7 @@ pub(crate) fn sample_report() -> Report {
             generated: 1450,
             delivered: 1440,
             delivery_ratio: 1440.0 / 1450.0,
+            lost: BTreeMap::from([("collision", 10)]),
         }],
         groups: vec![],
         slo: SloReport::default(),
@@ -273,6 +276,10 @@ mod tests {
             "charts/energy_by_component.png",
             "charts/lifetime.svg",
             "charts/lifetime.png",
+            "charts/lifetime_cdf.svg",
+            "charts/lifetime_cdf.png",
+            "charts/lifetime_map.svg",
+            "charts/lifetime_map.png",
         ]
         .into_iter()
         .map(String::from)

@@ -1,5 +1,7 @@
 //! `charts/delivery_ratio.{svg,png}`: delivery ratio over simulated time, one bold line for the
-//! whole city and one per district, from the `delivery_ratio` rows of the time series.
+//! whole city and one per district, from the `delivery_ratio` rows of the time series. Failure
+//! windows from the resilience report are shaded behind the lines, and labelled with their kind
+//! and scope above the plot while there are few enough of them to read.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +10,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title};
-use crate::metrics::report::Report;
+use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title, fit_text, group_digits};
+use crate::metrics::report::{FailureWindow, Report};
 
 /// The time-series metric plotted.
 const METRIC: &str = "delivery_ratio";
@@ -21,6 +23,28 @@ const DISTRICT: &str = "district:";
 const HOURS_FROM_S: f64 = 3.0 * 3600.0;
 /// Width of the legend panel on the right.
 const LEGEND_W: u32 = 220;
+
+/// Failure windows are labelled only when there are at most this many; more are shaded only.
+pub const MAX_LABELLED_FAILURES: usize = 6;
+/// At most this many rows of failure labels above the plot.
+const LABEL_ROWS: usize = 3;
+/// Height of one row of failure labels, in pixels.
+const LABEL_ROW_PX: i32 = 17;
+/// Space around the plot, in pixels.
+const MARGIN: i32 = 15;
+/// Width of the y-axis label area, in pixels.
+const Y_LABELS: i32 = 65;
+
+/// Failure kinds as the resilience report names them, their legend text, and the band's colour
+/// (Okabe–Ito amber, reddish purple and grey: apart from the district lines drawn over them) and
+/// a darker one for the label.
+const FAILURE_KINDS: [(&str, &str, RGBColor, RGBColor); 3] = [
+    ("power", "power outage", RGBColor(230, 159, 0), RGBColor(150, 95, 0)),
+    ("backhaul", "backhaul cut", RGBColor(204, 121, 167), RGBColor(140, 60, 110)),
+    ("gateway", "gateway down", RGBColor(110, 110, 110), RGBColor(70, 70, 70)),
+];
+/// Band and label colours of a kind the palette does not know.
+const OTHER_FAILURE: (RGBColor, RGBColor) = (RGBColor(140, 86, 75), RGBColor(100, 60, 50));
 
 /// The city line: black and thick, so it reads as the headline against the districts.
 const CITY_COLOR: RGBColor = RGBColor(0, 0, 0);
@@ -48,6 +72,33 @@ struct Line {
     points: Vec<(f64, f64)>,
 }
 
+/// One failure window on the time axis.
+#[derive(Debug, PartialEq)]
+struct Window {
+    /// gateway | power | backhaul (or whatever else the report names).
+    kind: String,
+    /// What it hit, e.g. "district East Side" or "gw-3".
+    scope: String,
+    /// Start and end in the chart's time unit, within the axis.
+    from: f64,
+    to: f64,
+}
+
+impl Window {
+    /// Band colour and label colour.
+    fn colors(&self) -> (RGBColor, RGBColor) {
+        FAILURE_KINDS.iter().find(|k| k.0 == self.kind).map_or(OTHER_FAILURE, |k| (k.2, k.3))
+    }
+}
+
+/// Where a failure label goes: its text, the row above the plot (0 nearest it) and its left edge.
+#[derive(Debug, PartialEq)]
+struct LabelSpot {
+    text: String,
+    row: usize,
+    left: i32,
+}
+
 /// The delivery-ratio chart, with its data prepared once for both backends.
 #[derive(Debug)]
 pub struct DeliveryRatioChart {
@@ -59,6 +110,8 @@ pub struct DeliveryRatioChart {
     y_max: f64,
     /// City first, then districts by name.
     lines: Vec<Line>,
+    /// Failure windows that overlap the run, by start.
+    windows: Vec<Window>,
 }
 
 impl DeliveryRatioChart {
@@ -103,15 +156,92 @@ impl DeliveryRatioChart {
         let y_min_seen = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(1.0, f64::min);
         let (y_min, y_max) = y_range(y_min_seen);
 
+        let x_max = if x_max > 0.0 { x_max } else { 1.0 };
         DeliveryRatioChart {
             title: format!("Delivery ratio over time — {}", report.scenario.name),
             unit_name,
-            x_max: if x_max > 0.0 { x_max } else { 1.0 },
+            x_max,
             y_min,
             y_max,
             lines,
+            windows: failure_windows(&report.resilience.failures, 3600.0 / unit_s, x_max),
         }
     }
+
+    /// Where the failure labels go when the plot spans `left..right` pixels: `None` for a window
+    /// left unlabelled (there are more than [`MAX_LABELLED_FAILURES`], or no row has room).
+    /// `width` measures a label's text in pixels.
+    fn label_spots(&self, left: i32, right: i32, mut width: impl FnMut(&str) -> i32) -> Vec<Option<LabelSpot>> {
+        const GAP: i32 = 8;
+        if self.windows.len() > MAX_LABELLED_FAILURES {
+            return self.windows.iter().map(|_| None).collect();
+        }
+        let x_px = |t: f64| left + ((t / self.x_max) * f64::from(right - left)).round() as i32;
+        // Right edge of the last label in each row used so far.
+        let mut rows: Vec<i32> = Vec::new();
+        let mut spots = Vec::with_capacity(self.windows.len());
+        for w in &self.windows {
+            // The full label, or just the scope when the rows are too crowded for it.
+            let spot = [format!("{}: {}", w.kind, w.scope), w.scope.clone()].into_iter().find_map(|text| {
+                // Just right of the window's start, pulled left if it would run off the plot.
+                let text_w = width(&text);
+                let x = (x_px(w.from) + 3).min(right - text_w).max(left);
+                let row = match rows.iter().position(|&end| end + GAP <= x) {
+                    Some(row) => row,
+                    None if rows.len() < LABEL_ROWS => {
+                        rows.push(i32::MIN);
+                        rows.len() - 1
+                    }
+                    None => return None,
+                };
+                rows[row] = x + text_w;
+                Some(LabelSpot { text, row, left: x })
+            });
+            spots.push(spot);
+        }
+        spots
+    }
+}
+
+/// `failures` on a time axis of `0..x_max` in units of `per_hour` per hour, by start; windows
+/// outside the axis (or with no sensible times) are left out, the others clipped to it.
+fn failure_windows(failures: &[FailureWindow], per_hour: f64, x_max: f64) -> Vec<Window> {
+    let mut windows: Vec<Window> = failures
+        .iter()
+        .filter(|f| f.start_h.is_finite() && !f.end_h.is_nan())
+        .map(|f| Window {
+            kind: f.kind.to_string(),
+            scope: f.scope.clone(),
+            from: (f.start_h * per_hour).max(0.0),
+            to: (f.end_h.max(f.start_h) * per_hour).min(x_max),
+        })
+        .filter(|w| w.from < x_max && w.to >= w.from)
+        .collect();
+    windows.sort_by(|a, b| a.from.total_cmp(&b.from));
+    windows
+}
+
+/// One legend entry per failure kind among `windows`, in palette order then by name, with the
+/// number of windows of that kind.
+fn failure_kinds(windows: &[Window]) -> Vec<LegendEntry> {
+    let mut counts: BTreeMap<(usize, &str), u64> = BTreeMap::new();
+    for w in windows {
+        let order = FAILURE_KINDS.iter().position(|k| k.0 == w.kind).unwrap_or(FAILURE_KINDS.len());
+        *counts.entry((order, w.kind.as_str())).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((order, kind), n)| {
+            let (label, color) = FAILURE_KINDS.get(order).map_or((kind, OTHER_FAILURE.0), |k| (k.1, k.2));
+            LegendEntry { mark: Mark::Square(tint(color, 0.45)), label: format!("{label} ({})", group_digits(n)) }
+        })
+        .collect()
+}
+
+/// `color` at `alpha` over white, as an opaque colour (legend squares for translucent bands).
+fn tint(color: RGBColor, alpha: f64) -> RGBColor {
+    let mix = |c: u8| (255.0 - (255.0 - f64::from(c)) * alpha).round() as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
 }
 
 /// The y axis for a lowest observed ratio of `min`: always includes 1.0, and starts a tenth of
@@ -147,10 +277,21 @@ impl Chart for DeliveryRatioChart {
         let (width, _) = body.dim_in_pixel();
         let (plot_area, legend_area) = body.split_horizontally(width.saturating_sub(LEGEND_W));
 
+        // Failure labels go in rows above the plot, so they never hide a line near 1.0.
+        let (plot_w, _) = plot_area.dim_in_pixel();
+        let (base_x, _) = plot_area.get_base_pixel();
+        let plot_right = base_x + plot_w as i32 - MARGIN;
+        let label_style = TextStyle::from((FONT, 12, FontStyle::Normal)).pos(Pos::new(HPos::Left, VPos::Center));
+        let spots = self.label_spots(base_x + MARGIN + Y_LABELS, plot_right, |text| {
+            plot_area.estimate_text_size(text, &label_style).map_or(0, |(w, _)| w as i32)
+        });
+        let label_rows = spots.iter().flatten().map(|s| s.row + 1).max().unwrap_or(0);
+
         let mut chart = ChartBuilder::on(&plot_area)
-            .margin(15)
+            .margin(MARGIN as u32)
+            .margin_top(MARGIN as u32 + label_rows as u32 * LABEL_ROW_PX as u32)
             .x_label_area_size(50)
-            .y_label_area_size(65)
+            .y_label_area_size(Y_LABELS as u32)
             .build_cartesian_2d(0.0..self.x_max, self.y_min..self.y_max)?;
 
         let decimals = y_decimals(self.y_max - self.y_min);
@@ -166,6 +307,29 @@ impl Chart for DeliveryRatioChart {
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(BLACK.mix(0.04))
             .draw()?;
+
+        // Failure windows behind the lines; lighter when there are many, as they pile up.
+        let alpha = if self.windows.len() > MAX_LABELLED_FAILURES { 0.10 } else { 0.16 };
+        let (_, plot_top) = chart.backend_coord(&(0.0, self.y_max));
+        for (window, spot) in self.windows.iter().zip(&spots) {
+            let (fill, text_color) = window.colors();
+            let (x0, y0) = chart.backend_coord(&(window.from, self.y_max));
+            let (x1, y1) = chart.backend_coord(&(window.to, self.y_min));
+            // At least 2 px wide, so a short window is still seen.
+            let x1 = x1.max(x0 + 2);
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.mix(alpha).filled()))?;
+            if let Some(spot) = spot {
+                // The band reaches up to its label, tying the two together.
+                let y = plot_top - LABEL_ROW_PX / 2 - 2 - spot.row as i32 * LABEL_ROW_PX;
+                let top = y - LABEL_ROW_PX / 2 + 1;
+                root.draw(&Rectangle::new([(x0, top), (x1, plot_top)], fill.mix(alpha).filled()))?;
+                root.draw(&PathElement::new(vec![(x0, top), (x0, y1)], fill.mix(0.8).stroke_width(1)))?;
+                let room = (plot_right + MARGIN - spot.left).max(10) as u32;
+                let style = label_style.color(&text_color);
+                let text = fit_text(root, &spot.text, &style, room)?;
+                root.draw_text(&text, &style, (spot.left, y))?;
+            }
+        }
 
         // Districts first so the city line is drawn on top of them.
         for line in self.lines.iter().rev() {
@@ -183,12 +347,24 @@ impl Chart for DeliveryRatioChart {
             .iter()
             .map(|l| LegendEntry { mark: Mark::Line { color: l.color, width: l.width }, label: l.label.clone() })
             .collect();
-        draw_legend(&legend_area, 30, "Scope", &entries)?;
+        let (_, legend_h) = legend_area.dim_in_pixel();
+        if self.windows.is_empty() {
+            draw_legend(&legend_area, 30, "Scope", &entries)?;
+        } else {
+            // The scopes above, the failure kinds below them; the scopes give up rows first.
+            let kinds = failure_kinds(&self.windows);
+            let failures_h = 22 * (kinds.len() as i32 + 2) + 40;
+            let scopes_h = (30 + 22 * (entries.len() as i32 + 1)).min(legend_h as i32 - failures_h).max(60);
+            let (scope_area, failure_area) = legend_area.split_vertically(scopes_h);
+            draw_legend(&scope_area, 30, "Scope", &entries)?;
+            let n = self.windows.len();
+            let heading = format!("{} failure window{}", group_digits(n as u64), if n == 1 { "" } else { "s" });
+            draw_legend(&failure_area, 10, &heading, &kinds)?;
+        }
 
         // Say how to read the x positions, in small print under the legend heading's column.
         let grey = BLACK.mix(0.6);
         let note = TextStyle::from((FONT, 12, FontStyle::Normal)).color(&grey).pos(Pos::new(HPos::Left, VPos::Bottom));
-        let (_, legend_h) = legend_area.dim_in_pixel();
         legend_area.draw_text("points at bucket midpoints", &note, (8, legend_h as i32 - 20))?;
         Ok(())
     }
@@ -197,6 +373,7 @@ impl Chart for DeliveryRatioChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::report::FailureWindow;
     use crate::output::sample_report;
 
     #[test]
@@ -229,6 +406,97 @@ mod tests {
         assert_eq!(trim_tick(1.5), "1.5");
         assert_eq!(trim_tick(0.30000000000000004), "0.3");
         assert_eq!(trim_tick(-0.0), "0");
+    }
+
+    fn failure(kind: &'static str, scope: &str, start_h: f64, end_h: f64) -> FailureWindow {
+        FailureWindow {
+            kind,
+            scope: scope.to_string(),
+            start_h,
+            end_h,
+            before: 0.99,
+            lowest: 0.8,
+            recovered_after_h: Some(end_h - start_h),
+        }
+    }
+
+    /// The sample report with a power cut over the northern dip, a backhaul cut and a gateway
+    /// failure that starts before the run ends and outlasts it.
+    fn report_with_failures() -> Report {
+        let mut report = sample_report();
+        report.resilience.failures = vec![
+            failure("gateway", "gw-1", 5.5, 9.0),
+            failure("power", "district North", 2.0, 3.0),
+            failure("backhaul", "gw-0", 2.5, 2.75),
+            failure("gateway", "gw-0", 7.0, 8.0),
+        ];
+        report
+    }
+
+    #[test]
+    fn failure_windows_are_sorted_and_clipped_to_the_axis() {
+        let chart = DeliveryRatioChart::new(&report_with_failures());
+        let got: Vec<(&str, &str, f64, f64)> =
+            chart.windows.iter().map(|w| (w.kind.as_str(), w.scope.as_str(), w.from, w.to)).collect();
+        assert_eq!(
+            got,
+            [("power", "district North", 2.0, 3.0), ("backhaul", "gw-0", 2.5, 2.75), ("gateway", "gw-1", 5.5, 6.0)]
+        );
+        assert_eq!(chart.windows[0].colors(), (FAILURE_KINDS[0].2, FAILURE_KINDS[0].3));
+
+        // In minutes on a short run.
+        let windows = failure_windows(&[failure("power", "district North", 0.25, 0.5)], 60.0, 60.0);
+        assert_eq!((windows[0].from, windows[0].to), (15.0, 30.0));
+
+        let legend: Vec<String> = failure_kinds(&chart.windows).into_iter().map(|e| e.label).collect();
+        assert_eq!(legend, ["power outage (1)", "backhaul cut (1)", "gateway down (1)"]);
+        assert_eq!(tint(RGBColor(0, 100, 255), 0.5), RGBColor(128, 178, 255));
+    }
+
+    #[test]
+    fn failure_labels_stack_in_rows_and_stop_when_crowded() {
+        let chart = DeliveryRatioChart::new(&report_with_failures());
+        // 100 px per hour; every label 120 px wide.
+        let spots = chart.label_spots(0, 600, |_| 120);
+        let spots: Vec<(usize, i32)> = spots.into_iter().map(|s| s.map(|s| (s.row, s.left)).expect("label")).collect();
+        // The backhaul cut starts 50 px after the power cut: one row up. The gateway label fits
+        // on the first row again, pulled left so it ends at the plot's edge.
+        assert_eq!(spots, [(0, 203), (1, 253), (0, 480)]);
+
+        // Windows too close together for three rows fall back to the scope, then to no label.
+        let mut report = sample_report();
+        report.resilience.failures = (0..5).map(|i| failure("gateway", &format!("gw-{i}"), 1.0, 2.0)).collect();
+        let chart = DeliveryRatioChart::new(&report);
+        let spots = chart.label_spots(0, 600, |text| text.len() as i32 * 7);
+        let texts: Vec<Option<&str>> = spots.iter().map(|s| s.as_ref().map(|s| s.text.as_str())).collect();
+        assert_eq!(texts, [Some("gateway: gw-0"), Some("gateway: gw-1"), Some("gateway: gw-2"), None, None]);
+
+        // Many windows are shaded without labels.
+        report.resilience.failures = (0..20)
+            .map(|i| failure("gateway", &format!("gw-{i}"), f64::from(i) * 0.25, f64::from(i) * 0.25 + 1.5))
+            .collect();
+        let chart = DeliveryRatioChart::new(&report);
+        assert_eq!(chart.windows.len(), 20);
+        assert!(chart.label_spots(0, 600, |_| 10).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn renders_failure_windows() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let chart = DeliveryRatioChart::new(&report_with_failures());
+        super::super::render(&chart, tmp.path()).expect("render");
+        let svg = std::fs::read_to_string(tmp.path().join("delivery_ratio.svg")).expect("svg");
+        assert!(svg.contains("power: district North") && svg.contains("backhaul: gw-0"));
+        assert!(svg.contains("3 failure windows") && svg.contains("gateway down (1)"));
+
+        let mut report = sample_report();
+        report.resilience.failures = (0..20)
+            .map(|i| failure("gateway", &format!("gw-{i}"), f64::from(i) * 0.25, f64::from(i) * 0.25 + 1.5))
+            .collect();
+        super::super::render(&DeliveryRatioChart::new(&report), tmp.path()).expect("render");
+        let svg = std::fs::read_to_string(tmp.path().join("delivery_ratio.svg")).expect("svg");
+        assert!(svg.contains("20 failure windows") && svg.contains("gateway down (20)"));
+        assert!(!svg.contains("gateway: gw-3"));
     }
 
     #[test]
