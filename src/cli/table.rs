@@ -24,7 +24,8 @@ pub fn summary(r: &Report, out: &Path) -> String {
         "  uplinks generated {:>12}  delivered {:>12}  ratio {:.4}",
         u.generated, u.delivered, u.delivery_ratio
     );
-    for (cause, n) in &u.lost {
+    // Every cause is in summary.json; the terminal shows those that happened.
+    for (cause, n) in u.lost.iter().filter(|(_, n)| **n > 0) {
         let _ = writeln!(s, "    lost {cause:<22} {n:>12}");
     }
     let l = &r.latency_ms;
