@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::metrics::Report;
 use crate::scenario::Scenario;
+use crate::scenario::validate::FailureTiming;
 use crate::scenario::cities::City;
 
 /// The end-of-run summary.
@@ -134,6 +135,13 @@ pub fn plan(sc: &Scenario) -> String {
         l.duty_cycle,
         if l.adr.is_some() { "on" } else { "off" }
     );
+    for f in &sc.failures {
+        let when = match f.timing {
+            FailureTiming::Scheduled { at, lasts } => format!("at {at} for {lasts}"),
+            FailureTiming::Random { mtbf, mttr } => format!("random, MTBF {mtbf}, MTTR {mttr}"),
+        };
+        let _ = writeln!(s, "  failure   {:?} of {}, {when}", f.kind, f.scope);
+    }
     let _ = writeln!(s, "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected");
     s
 }
