@@ -6,8 +6,8 @@ use std::path::Path;
 
 use crate::metrics::Report;
 use crate::scenario::Scenario;
-use crate::scenario::validate::FailureTiming;
 use crate::scenario::cities::City;
+use crate::scenario::validate::FailureTiming;
 
 /// The end-of-run summary.
 pub fn summary(r: &Report, out: &Path) -> String {
