@@ -139,6 +139,7 @@ pub fn plan(sc: &Scenario) -> String {
         let when = match f.timing {
             FailureTiming::Scheduled { at, lasts } => format!("at {at} for {lasts}"),
             FailureTiming::Random { mtbf, mttr } => format!("random, MTBF {mtbf}, MTTR {mttr}"),
+            FailureTiming::UntilRepaired { at } => format!("at {at} until repaired"),
         };
         let _ = writeln!(s, "  failure   {:?} of {}, {when}", f.kind, f.scope);
     }

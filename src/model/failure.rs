@@ -26,6 +26,30 @@ pub fn alternating_outages(seed: u64, key: u64, mtbf_us: u64, mttr_us: u64, hori
     }
 }
 
+/// Repair crews serving failures first come, first served: a crew travels to the site and
+/// repairs it, and is busy for both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RepairCrews {
+    free_at: Vec<u64>,
+    travel_us: u64,
+}
+
+impl RepairCrews {
+    /// `crews` crews (at least one), each taking `travel_us` to reach a site.
+    pub fn new(crews: u32, travel_us: u64) -> Self {
+        RepairCrews { free_at: vec![0; crews.max(1) as usize], travel_us }
+    }
+
+    /// A unit failed at `failed_at` and needs `work_us` at the site: when it is up again. Calls
+    /// must come in order of failure time.
+    pub fn repair(&mut self, failed_at: u64, work_us: u64) -> u64 {
+        let (i, free) = self.free_at.iter().copied().enumerate().min_by_key(|&(i, f)| (f, i)).unwrap_or((0, 0));
+        let done = failed_at.max(free).saturating_add(self.travel_us).saturating_add(work_us);
+        self.free_at[i] = done;
+        done
+    }
+}
+
 /// Sorts windows and merges overlapping or touching ones.
 pub fn merge(mut windows: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     windows.sort_unstable();
@@ -71,6 +95,18 @@ mod tests {
         let w = alternating_outages(7, 1, 10 * h, 2 * h, 100_000 * h);
         let a = 1.0 - total(&w, 100_000 * h) as f64 / (100_000 * h) as f64;
         assert!((a - availability(10.0, 2.0)).abs() < 0.01, "{a}");
+    }
+
+    #[test]
+    fn crews_serve_simultaneous_failures_in_waves() {
+        // Seven units fail together; two crews, 30 min travel and 2 h repair each: they come
+        // back in waves of two, the last after ceil(7/2) = 4 rounds of 2.5 h.
+        let h = 3_600_000_000u64;
+        let mut crews = RepairCrews::new(2, h / 2);
+        let ends: Vec<u64> = (0..7).map(|_| crews.repair(0, 2 * h)).collect();
+        assert_eq!(ends, vec![5 * h / 2, 5 * h / 2, 5 * h, 5 * h, 15 * h / 2, 15 * h / 2, 10 * h]);
+        // A failure after the crews are free waits for nobody.
+        assert_eq!(crews.repair(20 * h, h), 20 * h + 3 * h / 2);
     }
 
     #[test]

@@ -74,6 +74,7 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate
         wifi: section(parsed, "wifi", problems).flatten(),
         wired: section(parsed, "wired", problems).flatten(),
         energy: section(parsed, "energy", problems).flatten(),
+        repair: section(parsed, "repair", problems).flatten(),
         costs: section(parsed, "costs", problems).flatten(),
         slo: section(parsed, "slo", problems).flatten(),
         output: section(parsed, "output", problems).flatten(),

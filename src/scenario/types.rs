@@ -44,6 +44,9 @@ pub struct ScenarioFile {
     /// Failures to rehearse: gateway hardware, power outages, backhaul cuts.
     #[serde(default)]
     pub failures: Vec<FailureSpec>,
+    /// Repair crews that bring failed gateways back.
+    #[serde(default)]
+    pub repair: Option<RepairSection>,
     /// Service-level objectives; a breach makes `citytwin run` exit with code 3.
     #[serde(default)]
     pub slo: Option<SloSection>,
@@ -412,6 +415,22 @@ pub struct GatewayGroupSpec {
     pub new_poles: Option<f64>,
 }
 
+/// `[repair]`: crews that repair failed gateways, first come first served. With it, a random
+/// gateway failure lasts the wait for a free crew, the travel and the repair (mean `mttr`); a
+/// scheduled gateway failure without `lasts` lasts until a crew has repaired it.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepairSection {
+    /// Crews working at once.
+    pub crews: u32,
+    /// Travel to a site, e.g. "45m" (default 0).
+    #[serde(default)]
+    pub travel: Option<Duration>,
+    /// Repair at the site for scheduled failures without `lasts`, e.g. "2h".
+    #[serde(default)]
+    pub repair_time: Option<Duration>,
+}
+
 /// What fails.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -445,7 +464,8 @@ pub struct FailureSpec {
     /// Scheduled start, as time since the start of the run, e.g. "6h".
     #[serde(default)]
     pub at: Option<Duration>,
-    /// Scheduled duration.
+    /// Scheduled duration; leave it out for a gateway failure that lasts until `[repair]`
+    /// crews have fixed it.
     #[serde(default)]
     pub lasts: Option<Duration>,
     /// Random failures: mean time between failures of each gateway in scope.

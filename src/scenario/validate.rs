@@ -58,6 +58,8 @@ pub struct Scenario {
     pub costs: CostsConfig,
     /// Failures to rehearse.
     pub failures: Vec<Failure>,
+    /// Repair crews, if any.
+    pub repair: Option<Repair>,
     /// Service-level objectives.
     pub slo: SloSection,
     /// Time-series bucket width.
@@ -194,6 +196,17 @@ pub struct GatewayGroup {
     pub new_poles: f64,
 }
 
+/// Resolved repair crews.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Repair {
+    /// Crews.
+    pub crews: u32,
+    /// Travel to a site.
+    pub travel: SimTime,
+    /// Repair at the site (scheduled failures without `lasts`).
+    pub repair_time: SimTime,
+}
+
 /// When a failure happens.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FailureTiming {
@@ -203,6 +216,11 @@ pub enum FailureTiming {
         at: SimTime,
         /// Duration.
         lasts: SimTime,
+    },
+    /// At `at`, until a repair crew has fixed it.
+    UntilRepaired {
+        /// Start.
+        at: SimTime,
     },
     /// Alternating exponential up and down times, drawn per gateway.
     Random {
@@ -414,6 +432,8 @@ pub struct Sections {
     pub wired: Option<WiredSection>,
     /// `[energy]`.
     pub energy: Option<EnergySection>,
+    /// `[repair]`.
+    pub repair: Option<RepairSection>,
     /// `[costs]`.
     pub costs: Option<CostsSection>,
     /// `[slo]`.
@@ -449,10 +469,11 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let wired = v.wired(file.wired.clone().unwrap_or_default(), &root.key("wired"));
     let energy = v.energy(file.energy.clone().unwrap_or_default(), &root.key("energy"), city.as_ref());
     let costs = v.costs(file.costs.clone().unwrap_or_default(), &root.key("costs"));
+    let repair = file.repair.as_ref().map(|r| v.repair(r, &root.key("repair")));
     let failures: Vec<Failure> = file
         .failures
         .iter()
-        .filter_map(|(i, f)| v.failure(f, &root.key("failures").index(*i), &gateways, city.as_ref()))
+        .filter_map(|(i, f)| v.failure(f, &root.key("failures").index(*i), &gateways, city.as_ref(), repair.is_some()))
         .collect();
     let slo = file.slo.clone().unwrap_or_default();
     if let Some(r) = slo.delivery_ratio_min
@@ -533,6 +554,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         energy,
         costs,
         failures,
+        repair,
         slo,
         bucket,
         file: String::new(),
@@ -1183,9 +1205,21 @@ impl Checker<'_> {
         path: &KeyPath,
         gateways: &[GatewayGroup],
         city: Option<&CityModel>,
+        crews: bool,
     ) -> Option<Failure> {
         let timing = match (f.at, f.lasts, f.mtbf, f.mttr) {
             (Some(at), Some(lasts), None, None) => FailureTiming::Scheduled { at: at.0, lasts: lasts.0 },
+            (Some(at), None, None, None) if f.kind == FailureKind::Gateway && crews => {
+                FailureTiming::UntilRepaired { at: at.0 }
+            }
+            (Some(_), None, None, None) => {
+                self.err(
+                    &path.key("lasts"),
+                    "a failure without `lasts` needs repair crews, and only gateway failures can wait for them",
+                    Some("add lasts = \"2h\", or a [repair] section with crews = 2 (kind = \"gateway\")"),
+                );
+                return None;
+            }
             (None, None, Some(mtbf), Some(mttr)) if mtbf.0 > SimTime::ZERO && mttr.0 > SimTime::ZERO => {
                 FailureTiming::Random { mtbf: mtbf.0, mttr: mttr.0 }
             }
@@ -1253,6 +1287,17 @@ impl Checker<'_> {
             self.err(path, format!("{x} is not a share in [0, 1]"), Some("e.g. 0.25 for a quarter"));
         }
         x
+    }
+
+    fn repair(&mut self, r: &RepairSection, path: &KeyPath) -> Repair {
+        if r.crews == 0 || r.crews > 10_000 {
+            self.err(&path.key("crews"), format!("{} crews; expected 1..10000", r.crews), None);
+        }
+        Repair {
+            crews: r.crews.max(1),
+            travel: r.travel.map_or(SimTime::ZERO, |d| d.0),
+            repair_time: r.repair_time.map_or(SimTime::from_secs(7200), |d| d.0),
+        }
     }
 
     fn costs(&mut self, c: CostsSection, path: &KeyPath) -> CostsConfig {

@@ -11,11 +11,17 @@
 //!   (if any) runs out: their readings are lost as `power_outage`.
 //!
 //! Random failures (MTBF/MTTR) are drawn per gateway from counter-based streams, so outages are
-//! the same at any step width or thread count.
+//! the same at any step width or thread count. With `[repair]` crews, gateway failures wait for
+//! a free crew (first come, first served), travel and repair: the more fail at once, the longer
+//! the last one stays down.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use bevy_ecs::resource::Resource;
 
-use crate::model::failure::{alternating_outages, covers, merge};
+use crate::model::failure::{RepairCrews, alternating_outages, covers, merge};
+use crate::model::random::{Purpose, draw, exponential};
 use crate::scenario::Scenario;
 use crate::scenario::types::{FailureKind, RadioKind};
 use crate::scenario::validate::{CityModel, FailureTiming};
@@ -85,6 +91,49 @@ impl Outages {
     }
 }
 
+/// Gateway failures that wait for `[repair]` crews, resolved together in order of failure
+/// time so that crews are shared first come, first served: scheduled failures without `lasts`
+/// (repair takes `repair_time`) and, when crews are declared, random gateway failures (repair
+/// takes an exponential time of mean MTTR; the gateway fails again an exponential MTBF after it
+/// is back). Keyed by (failure, gateway).
+fn crewed_windows(sc: &Scenario, scopes: &[Vec<usize>], horizon: SimTime) -> BTreeMap<(usize, usize), Vec<(u64, u64)>> {
+    let mut out: BTreeMap<(usize, usize), Vec<(u64, u64)>> = BTreeMap::new();
+    let Some(repair) = sc.repair else { return out };
+    let mut crews = RepairCrews::new(repair.crews, repair.travel.0);
+    let key = |fi: usize, g: usize| (fi as u64) << 32 | g as u64;
+    let mut events = BinaryHeap::new();
+    for (fi, f) in sc.failures.iter().enumerate().filter(|(_, f)| f.kind == FailureKind::Gateway) {
+        for &g in &scopes[fi] {
+            match f.timing {
+                FailureTiming::UntilRepaired { at } => events.push(Reverse((at.0, fi, g, 0u64))),
+                FailureTiming::Random { mtbf, .. } => {
+                    let t = exponential(draw(sc.seed, Purpose::Failure, key(fi, g), 0), mtbf.0 as f64) as u64;
+                    events.push(Reverse((t, fi, g, 0)));
+                }
+                FailureTiming::Scheduled { .. } => {}
+            }
+        }
+    }
+    while let Some(Reverse((t, fi, g, n))) = events.pop() {
+        if t >= horizon.0 {
+            continue;
+        }
+        let (work, again) = match sc.failures[fi].timing {
+            FailureTiming::Random { mtbf, mttr } => {
+                (exponential(draw(sc.seed, Purpose::Failure, key(fi, g), n + 1), mttr.0 as f64) as u64, Some(mtbf))
+            }
+            _ => (repair.repair_time.0, None),
+        };
+        let end = crews.repair(t, work.max(1));
+        out.entry((fi, g)).or_default().push((t, end.min(horizon.0).max(t + 1)));
+        if let Some(mtbf) = again {
+            let up = exponential(draw(sc.seed, Purpose::Failure, key(fi, g), n + 2), mtbf.0 as f64) as u64;
+            events.push(Reverse((end.saturating_add(up), fi, g, n + 2)));
+        }
+    }
+    out
+}
+
 /// The district a point at `x` metres east stands in.
 fn district_of(city: &CityModel, x: f64) -> usize {
     city.districts.iter().position(|d| x < d.x1_m).unwrap_or(city.districts.len().saturating_sub(1))
@@ -105,18 +154,29 @@ pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Out
         .filter(|g| g.radio == RadioKind::Lorawan)
         .flat_map(|g| std::iter::repeat_n(g.power.battery_backup.map_or(0, |d| d.0.0), g.count as usize))
         .collect();
-    for (fi, f) in sc.failures.iter().enumerate() {
-        let scope: Vec<usize> = match f.district {
+    let scopes: Vec<Vec<usize>> = sc
+        .failures
+        .iter()
+        .map(|f| match f.district {
             Some(d) => (0..n).filter(|&g| district_of(&sc.city, positions[g].0) == d).collect(),
             None => f.gateways.iter().copied().filter(|&g| g < n).collect(),
-        };
-        // One set of windows for the failure (scheduled), or one per gateway (random).
-        let per_unit = |key: u64| -> Vec<(u64, u64)> {
+        })
+        .collect();
+    let mut crewed = crewed_windows(sc, &scopes, horizon);
+    for (fi, f) in sc.failures.iter().enumerate() {
+        let scope = &scopes[fi];
+        // One set of windows for the failure (scheduled), or one per gateway (random or
+        // waiting for a repair crew).
+        let mut per_unit = |key: u64| -> Vec<(u64, u64)> {
+            if let Some(w) = crewed.remove(&(fi, key as usize)) {
+                return w;
+            }
             match f.timing {
                 FailureTiming::Scheduled { at, lasts } => vec![(at.0, at.0.saturating_add(lasts.0))],
                 FailureTiming::Random { mtbf, mttr } => {
                     alternating_outages(sc.seed, (fi as u64) << 32 | key, mtbf.0, mttr.0, horizon.0)
                 }
+                FailureTiming::UntilRepaired { .. } => Vec::new(),
             }
         };
         if f.kind == FailureKind::Power
@@ -125,7 +185,7 @@ pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Out
             let w = per_unit(u64::MAX >> 32);
             power[d].extend(w.iter().copied());
             windows.extend(w.iter().map(|&(start, end)| Window { failure: fi, gateway: None, start, end }));
-            for &g in &scope {
+            for &g in scope {
                 down[g].extend(w.iter().filter_map(|&(s, e)| {
                     let s = s.saturating_add(backup.get(g).copied().unwrap_or(0));
                     (s < e).then_some((s, e))
@@ -133,9 +193,9 @@ pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Out
             }
             continue;
         }
-        let shared = per_unit(0);
-        for &g in &scope {
-            let scheduled = matches!(f.timing, FailureTiming::Scheduled { .. });
+        let scheduled = matches!(f.timing, FailureTiming::Scheduled { .. });
+        let shared = if scheduled { per_unit(0) } else { Vec::new() };
+        for &g in scope {
             let w = if scheduled { shared.clone() } else { per_unit(g as u64) };
             let unit = (!scheduled).then_some(g);
             windows.extend(w.iter().map(|&(start, end)| Window { failure: fi, gateway: unit, start, end }));

@@ -178,3 +178,52 @@ fn the_blackout_scenario_shows_the_failures_and_recovers() {
     assert!(east.lost.get("power_outage").copied().unwrap_or(0) > 0);
     assert_eq!(down.lost.get("power_outage"), None);
 }
+
+#[test]
+fn repair_crews_bring_simultaneous_failures_back_in_waves() {
+    // A storm takes out all seven gateways at 2 h; two crews, 30 minutes' travel and 2 hours'
+    // repair per site: they come back in waves of two every 2.5 h, the last 10 h after the storm.
+    let s = scenario(
+        r#"
+        [scenario]
+        name = "crews"
+        duration = "24h"
+        [city]
+        area_km2 = 4.0
+        [[sensors]]
+        kind = "parking"
+        count = 100
+        [[gateways]]
+        count = 7
+        [[failures]]
+        kind = "gateway"
+        at = "2h"
+        [repair]
+        crews = 2
+        travel = "30m"
+        repair_time = "2h"
+    "#,
+    );
+    let r = run(&s);
+    let mut hours: Vec<f64> = r.resilience.gateways.iter().map(|g| g.down_hours).collect();
+    hours.sort_by(f64::total_cmp);
+    let expected = [2.5, 2.5, 5.0, 5.0, 7.5, 7.5, 10.0];
+    for (h, e) in hours.iter().zip(expected) {
+        assert!((h - e).abs() < 1e-9, "{hours:?}");
+    }
+    // While all seven are down, nothing gets through; every loss has its cause.
+    assert!(r.uplinks.lost["gateway_down"] > 0);
+    accounted(&r);
+    // Three crews shorten the tail: ceil(7/3) = 3 waves, the last back after 7.5 h.
+    let three = run(&scenario(&s_text_crews(3)));
+    let last = three.resilience.gateways.iter().map(|g| g.down_hours).fold(0.0, f64::max);
+    assert!((last - 7.5).abs() < 1e-9, "{last}");
+}
+
+fn s_text_crews(crews: u32) -> String {
+    format!(
+        "[scenario]\nname = \"crews\"\nduration = \"24h\"\n[city]\narea_km2 = 4.0\n[[sensors]]\nkind = \"parking\"\n\
+         count = 100\n[[gateways]]\ncount = 7\n[[failures]]\nkind = \"gateway\"\nat = \"2h\"\n[repair]\n\
+         crews = {crews}\ntravel = \"30m\"\nrepair_time = \"2h\"\n"
+    )
+}
