@@ -37,11 +37,13 @@ pub enum LossCause {
     Backhaul,
     /// A mains sensor without power (outage longer than its backup) could not report.
     PowerOutage,
+    /// A storm broke the sensor.
+    DeviceFailure,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 11] = [
+    pub const ALL: [LossCause; 12] = [
         LossCause::OutOfRange,
         LossCause::Collision,
         LossCause::GatewayBusy,
@@ -53,6 +55,7 @@ impl LossCause {
         LossCause::GatewayDown,
         LossCause::Backhaul,
         LossCause::PowerOutage,
+        LossCause::DeviceFailure,
     ];
 
     /// The name used in summary.json and timeseries.csv.
@@ -69,6 +72,7 @@ impl LossCause {
             LossCause::GatewayDown => "gateway_down",
             LossCause::Backhaul => "backhaul",
             LossCause::PowerOutage => "power_outage",
+            LossCause::DeviceFailure => "device_failure",
         }
     }
 
@@ -86,6 +90,7 @@ impl LossCause {
             LossCause::GatewayDown => "lost_gateway_down",
             LossCause::Backhaul => "lost_backhaul",
             LossCause::PowerOutage => "lost_power_outage",
+            LossCause::DeviceFailure => "lost_device_failure",
         }
     }
 }

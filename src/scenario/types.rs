@@ -443,6 +443,9 @@ pub enum FailureKind {
     /// Backhaul cut: gateways keep receiving but cannot forward; a store-and-forward buffer of
     /// `buffer` uplinks drains when the link returns, and what overflows it is lost.
     Backhaul,
+    /// Storm or flood over an `area`: every link of a sensor in it loses `extra_loss` while it
+    /// lasts, and each sensor in it fails for good with probability `device_failure`.
+    Storm,
 }
 
 /// `[[failures]]`: one failure, scheduled (`at` and `lasts`) or random (`mtbf` and `mttr`,
@@ -477,6 +480,16 @@ pub struct FailureSpec {
     /// Backhaul cut: uplinks each gateway can hold until the link returns (default 0).
     #[serde(default)]
     pub buffer: Option<u32>,
+    /// Storm: the area it hits, e.g. `area = { center = { x = "2km", y = "2km" }, radius = "1km" }`.
+    #[serde(default)]
+    pub area: Option<DiscSpec>,
+    /// Storm: extra path loss on the links of sensors in the area while it lasts (default 0).
+    #[serde(default)]
+    pub extra_loss: Option<Db>,
+    /// Storm: probability that a sensor in the area fails at its start, for the rest of the
+    /// run (default 0).
+    #[serde(default)]
+    pub device_failure: Option<f64>,
 }
 
 /// `sensing = { ... }`: the draw of one reading.

@@ -244,6 +244,12 @@ pub struct Failure {
     pub timing: FailureTiming,
     /// Backhaul store-and-forward buffer, uplinks.
     pub buffer: u32,
+    /// Storm area: centre x, centre y, radius, metres.
+    pub area: Option<(f64, f64, f64)>,
+    /// Storm extra path loss, dB.
+    pub extra_loss_db: f64,
+    /// Storm device failure probability.
+    pub device_failure: f64,
     /// How the scope reads in results, e.g. "district Loop" or "gw-3".
     pub scope: String,
 }
@@ -1277,7 +1283,47 @@ impl Checker<'_> {
         if f.buffer.is_some() && f.kind != FailureKind::Backhaul {
             self.err(&path.key("buffer"), "`buffer` is for backhaul cuts", None);
         }
-        Some(Failure { kind: f.kind, gateways: in_scope, district, timing, buffer: f.buffer.unwrap_or(0), scope })
+        let storm_keys = [
+            ("area", f.area.is_some()),
+            ("extra_loss", f.extra_loss.is_some()),
+            ("device_failure", f.device_failure.is_some()),
+        ];
+        for (key, set) in storm_keys {
+            if set && f.kind != FailureKind::Storm {
+                self.err(&path.key(key), format!("`{key}` is for storms"), Some("set kind = \"storm\""));
+            }
+        }
+        let area = f.area.map(|d| (d.center.x.0, d.center.y.0, d.radius.0));
+        if f.kind == FailureKind::Storm && area.is_none() {
+            self.err(
+                path,
+                "a storm needs an `area`",
+                Some("area = { center = { x = \"2km\", y = \"2km\" }, radius = \"1km\" }"),
+            );
+        }
+        let device_failure = f.device_failure.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&device_failure) {
+            self.err(&path.key("device_failure"), format!("{device_failure} is not a probability"), None);
+        }
+        let extra_loss_db = f.extra_loss.map_or(0.0, |d| d.0);
+        if !(0.0..=60.0).contains(&extra_loss_db) {
+            self.err(&path.key("extra_loss"), format!("{extra_loss_db} dB is outside 0..60 dB"), None);
+        }
+        if f.kind == FailureKind::Storm && !matches!(timing, FailureTiming::Scheduled { .. }) {
+            self.err(path, "a storm needs `at` and `lasts`", None);
+        }
+        let scope = if f.kind == FailureKind::Storm { "area".to_string() } else { scope };
+        Some(Failure {
+            kind: f.kind,
+            gateways: if f.kind == FailureKind::Storm { Vec::new() } else { in_scope },
+            district,
+            timing,
+            buffer: f.buffer.unwrap_or(0),
+            scope,
+            area,
+            extra_loss_db,
+            device_failure,
+        })
     }
 
     /// A share in [0, 1] (default 0).

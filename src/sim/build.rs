@@ -638,7 +638,8 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         }
     }
 
-    let layout_gateways = gateways.clone();
+    let horizon = scenario.duration + super::MAX_SETTLING;
+    world.insert_resource(super::failures::outages(scenario, &gateways, &layout_sensors, horizon));
     world.insert_resource(Layout {
         sensors: layout_sensors,
         gateways,
@@ -652,11 +653,6 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     });
     world.insert_resource(attached.access);
     world.insert_resource(energy_tables);
-    world.insert_resource(super::failures::outages(
-        scenario,
-        &layout_gateways,
-        scenario.duration + super::MAX_SETTLING,
-    ));
     world.insert_resource(attached.layout);
     world.insert_resource(coverage);
     world.insert_resource(calendar);

@@ -8,7 +8,9 @@
 //!   buffer and reaches the network server when the link returns; copies beyond the buffer are
 //!   dropped (an uplink no other gateway forwarded is lost as `backhaul`);
 //! - a power outage over a district silences its mains sensors once their own battery backup
-//!   (if any) runs out: their readings are lost as `power_outage`.
+//!   (if any) runs out: their readings are lost as `power_outage`;
+//! - a storm adds path loss to the links of the sensors in its area while it lasts, and breaks
+//!   each of them for good with a declared probability (`device_failure`).
 //!
 //! Random failures (MTBF/MTTR) are drawn per gateway from counter-based streams, so outages are
 //! the same at any step width or thread count. With `[repair]` crews, gateway failures wait for
@@ -21,7 +23,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use bevy_ecs::resource::Resource;
 
 use crate::model::failure::{RepairCrews, alternating_outages, covers, merge};
-use crate::model::random::{Purpose, draw, exponential};
+use crate::model::random::{Purpose, draw, exponential, unit};
 use crate::scenario::Scenario;
 use crate::scenario::types::{FailureKind, RadioKind};
 use crate::scenario::validate::{CityModel, FailureTiming};
@@ -66,6 +68,23 @@ pub struct Outages {
     pub mains_backup_us: Vec<Option<u64>>,
     /// Every failure window, for results.
     pub windows: Vec<Window>,
+    /// Storms.
+    pub storms: Vec<Storm>,
+    /// Per sensor: when a storm broke it for good (u64::MAX: never); empty without storms.
+    pub failed_at: Vec<u64>,
+}
+
+/// A storm over an area.
+#[derive(Clone, Debug, Default)]
+pub struct Storm {
+    /// Start, µs.
+    pub start: u64,
+    /// End, µs.
+    pub end: u64,
+    /// Extra path loss on the links of sensors in the area, dB.
+    pub extra_db: f32,
+    /// Whether each sensor (by id) is in the area.
+    pub members: Vec<bool>,
 }
 
 impl Outages {
@@ -88,6 +107,22 @@ impl Outages {
     /// Whether anything can fail at all.
     pub fn any(&self) -> bool {
         !self.windows.is_empty()
+    }
+
+    /// Extra path loss on sensor `id`'s links at `t` from storms over it, dB.
+    #[inline]
+    pub fn storm_loss_db(&self, id: u32, t: u64) -> f32 {
+        self.storms
+            .iter()
+            .filter(|s| s.start <= t && t < s.end && s.members.get(id as usize) == Some(&true))
+            .map(|s| s.extra_db)
+            .sum()
+    }
+
+    /// Whether a storm has broken sensor `id` by `t`.
+    #[inline]
+    pub fn sensor_broken(&self, id: u32, t: u64) -> bool {
+        self.failed_at.get(id as usize).is_some_and(|&f| f <= t)
     }
 }
 
@@ -141,8 +176,10 @@ fn district_of(city: &CityModel, x: f64) -> usize {
 
 /// Resolves the scenario's failures over LoRaWAN gateways placed at `positions`, up to
 /// `horizon` (the run and its settling time).
-pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Outages {
+pub fn outages(sc: &Scenario, positions: &[(f64, f64)], sensors: &[(f32, f32, u8)], horizon: SimTime) -> Outages {
     let n = positions.len();
+    let mut storms = Vec::new();
+    let mut failed_at = Vec::new();
     let mut down = vec![Vec::new(); n];
     let mut cuts = vec![Vec::new(); n];
     let mut power = vec![Vec::new(); sc.city.districts.len()];
@@ -164,6 +201,27 @@ pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Out
         .collect();
     let mut crewed = crewed_windows(sc, &scopes, horizon);
     for (fi, f) in sc.failures.iter().enumerate() {
+        if let (FailureKind::Storm, Some((cx, cy, r)), FailureTiming::Scheduled { at, lasts }) =
+            (f.kind, f.area, f.timing)
+        {
+            let (start, end) = (at.0, at.0.saturating_add(lasts.0));
+            let members: Vec<bool> = sensors
+                .iter()
+                .map(|&(x, y, _)| (f64::from(x) - cx).powi(2) + (f64::from(y) - cy).powi(2) <= r * r)
+                .collect();
+            if f.device_failure > 0.0 {
+                failed_at.resize(sensors.len(), u64::MAX);
+                for (id, _) in members.iter().enumerate().filter(|(_, m)| **m) {
+                    let x = unit(draw(sc.seed, Purpose::Failure, (fi as u64) << 40 | id as u64 | 1 << 63, 0));
+                    if x < f.device_failure {
+                        failed_at[id] = failed_at[id].min(start);
+                    }
+                }
+            }
+            storms.push(Storm { start, end, extra_db: f.extra_loss_db as f32, members });
+            windows.push(Window { failure: fi, gateway: None, start, end });
+            continue;
+        }
         let scope = &scopes[fi];
         // One set of windows for the failure (scheduled), or one per gateway (random or
         // waiting for a repair crew).
@@ -208,6 +266,7 @@ pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Out
                 FailureKind::Backhaul => {
                     cuts[g].extend(w.iter().map(|&(start, end)| Cut { start, end, buffer: f.buffer, held: 0 }))
                 }
+                FailureKind::Storm => {}
             }
         }
         if matches!(f.timing, FailureTiming::Scheduled { .. }) {
@@ -229,6 +288,8 @@ pub fn outages(sc: &Scenario, positions: &[(f64, f64)], horizon: SimTime) -> Out
             .map(|g| (g.power.mains == Some(true)).then(|| g.power.battery_backup.map_or(0, |d| d.0.0)))
             .collect(),
         windows,
+        storms,
+        failed_at,
     }
 }
 

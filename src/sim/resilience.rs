@@ -120,6 +120,7 @@ pub fn resilience_report(sc: &Scenario, outages: &Outages, ids: &[String], ts: &
                     FailureKind::Gateway => "gateway",
                     FailureKind::Power => "power",
                     FailureKind::Backhaul => "backhaul",
+                    FailureKind::Storm => "storm",
                 },
                 scope: w.gateway.and_then(|g| ids.get(g)).map_or_else(|| f.scope.clone(), |id| id.clone()),
                 start_h: w.start as f64 / 3.6e9,

@@ -112,9 +112,18 @@ pub fn sense(
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), entity);
         }
-        if outages.any() && outages.sensor_unpowered(usize::from(sensor.group), usize::from(sensor.district), t) {
-            metrics.lost(SimTime(t), sensor.district, sensor.group, LossCause::PowerOutage);
-            continue;
+        if outages.any() {
+            let cause = if outages.sensor_broken(sensor.id, t) {
+                Some(LossCause::DeviceFailure)
+            } else if outages.sensor_unpowered(usize::from(sensor.group), usize::from(sensor.district), t) {
+                Some(LossCause::PowerOutage)
+            } else {
+                None
+            };
+            if let Some(cause) = cause {
+                metrics.lost(SimTime(t), sensor.district, sensor.group, cause);
+                continue;
+            }
         }
         if t >= sensor.check_at
             && let Ok(mut supply) = supplies.get_mut(entity)

@@ -354,8 +354,9 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, 
     let end = p.start + u64::from(p.airtime);
     let mut heard = 0;
     let mut down = false;
+    let storm_db = if out.outages.storms.is_empty() { 0.0 } else { out.outages.storm_loss_db(p.sensor, p.start) };
     for link in coverage.reach(p.reach) {
-        let rssi_dbm = link.rssi_dbm + p.tx_offset_db;
+        let rssi_dbm = link.rssi_dbm + p.tx_offset_db - storm_db;
         if rssi_dbm >= sens && out.outages.gateway_down(link.gateway as usize, p.start) {
             down = true;
         } else if rssi_dbm >= sens {

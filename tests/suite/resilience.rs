@@ -227,3 +227,37 @@ fn s_text_crews(crews: u32) -> String {
          crews = {crews}\ntravel = \"30m\"\nrepair_time = \"2h\"\n"
     )
 }
+
+#[test]
+fn a_storm_breaks_a_share_of_the_sensors_in_its_area_and_weakens_their_links() {
+    // 1000 sensors in a 500 m disc under a storm from 2 h to 6 h: each breaks for good with
+    // probability 0.3, so 0.3 of their readings after 2 h (10 of 12 hours) are lost as
+    // device_failure; the 25 dB of extra loss pushes others out of range while it lasts. The
+    // group outside the storm is untouched.
+    let text = |extra: &str, p: f64| {
+        format!(
+            "[scenario]\nname = \"storm\"\nduration = \"12h\"\n[city]\narea_km2 = 16.0\n\
+             [[sensors]]\nkind = \"parking\"\nname = \"inside\"\ncount = 1000\n\
+             disc = {{ center = {{ x = 1000, y = 1000 }}, radius = \"500m\" }}\n\
+             [[sensors]]\nkind = \"parking\"\nname = \"outside\"\ncount = 500\n\
+             disc = {{ center = {{ x = 3000, y = 3000 }}, radius = \"300m\" }}\n\
+             [[gateways]]\npositions = [{{ x = 1000, y = 1000 }}, {{ x = 3000, y = 3000 }}]\n\
+             [[failures]]\nkind = \"storm\"\narea = {{ center = {{ x = 1000, y = 1000 }}, radius = \"600m\" }}\n\
+             at = \"2h\"\nlasts = \"4h\"\nextra_loss = \"{extra}\"\ndevice_failure = {p}\n"
+        )
+    };
+    let r = run(&scenario(&text("0dB", 0.3)));
+    let inside = r.groups.iter().find(|g| g.name == "inside").expect("inside");
+    let outside = r.groups.iter().find(|g| g.name == "outside").expect("outside");
+    let broken = inside.lost.get("device_failure").copied().unwrap_or(0) as f64;
+    let share = broken / (inside.generated as f64 * 10.0 / 12.0);
+    assert!((share - 0.3).abs() < 0.04, "{share}");
+    assert_eq!(outside.lost.get("device_failure"), None);
+    // Extra loss alone: some inside links drop out during the storm, none outside.
+    let weak = run(&scenario(&text("25dB", 0.0)));
+    let inside = weak.groups.iter().find(|g| g.name == "inside").expect("inside");
+    let outside = weak.groups.iter().find(|g| g.name == "outside").expect("outside");
+    assert!(inside.lost.get("out_of_range").copied().unwrap_or(0) > 0, "{inside:?}");
+    assert_eq!(outside.lost.get("out_of_range"), None);
+    accounted(&weak);
+}
