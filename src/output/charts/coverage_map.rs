@@ -2,6 +2,7 @@
 //! coloured by its spreading factor (red where no gateway hears it) and gateways as triangles.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title, group_digits, rimmed_triangle};
@@ -108,6 +109,45 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
+/// A map plot over the simulated square.
+pub(crate) type MapPlot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A map's plot over the simulated square: equal scales on both axes, centred in whatever
+/// room `area` leaves, kilometres east and north, a light mesh; with the vertical padding used
+/// to centre it (legends line up with it). The lifetime map shares it.
+pub(crate) fn square_map<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    side_km: f64,
+) -> Result<(MapPlot<'a, DB>, u32), DrawingAreaErrorKind<DB::ErrorType>> {
+    const MARGIN: u32 = 12;
+    const X_LABELS: u32 = 50;
+    const Y_LABELS: u32 = 60;
+    let (w, h) = area.dim_in_pixel();
+    let room_w = w.saturating_sub(Y_LABELS + 2 * MARGIN);
+    let room_h = h.saturating_sub(X_LABELS + 2 * MARGIN);
+    let side = room_w.min(room_h);
+    let pad_x = (room_w - side) / 2;
+    let pad_y = (room_h - side) / 2;
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(MARGIN + pad_x)
+        .margin_right(MARGIN + pad_x)
+        .margin_top(MARGIN + pad_y)
+        .margin_bottom(MARGIN + pad_y)
+        .x_label_area_size(X_LABELS)
+        .y_label_area_size(Y_LABELS)
+        .build_cartesian_2d(0.0..side_km, 0.0..side_km)?;
+    chart
+        .configure_mesh()
+        .x_desc("East (km)")
+        .y_desc("North (km)")
+        .axis_desc_style((FONT, 16))
+        .label_style((FONT, 13))
+        .bold_line_style(BLACK.mix(0.1))
+        .light_line_style(BLACK.mix(0.03))
+        .draw()?;
+    Ok((chart, pad_y))
+}
+
 impl Chart for CoverageMapChart {
     const NAME: &'static str = "coverage_map";
     const SIZE: (u32, u32) = (800, 800);
@@ -118,34 +158,7 @@ impl Chart for CoverageMapChart {
         let (width, _) = body.dim_in_pixel();
         let (map_area, legend_area) = body.split_horizontally(width.saturating_sub(LEGEND_W));
 
-        // Equal scales on both axes: a square plot, centred in whatever room is left.
-        const MARGIN: u32 = 12;
-        const X_LABELS: u32 = 50;
-        const Y_LABELS: u32 = 60;
-        let (w, h) = map_area.dim_in_pixel();
-        let room_w = w.saturating_sub(Y_LABELS + 2 * MARGIN);
-        let room_h = h.saturating_sub(X_LABELS + 2 * MARGIN);
-        let side = room_w.min(room_h);
-        let pad_x = (room_w - side) / 2;
-        let pad_y = (room_h - side) / 2;
-
-        let mut chart = ChartBuilder::on(&map_area)
-            .margin_left(MARGIN + pad_x)
-            .margin_right(MARGIN + pad_x)
-            .margin_top(MARGIN + pad_y)
-            .margin_bottom(MARGIN + pad_y)
-            .x_label_area_size(X_LABELS)
-            .y_label_area_size(Y_LABELS)
-            .build_cartesian_2d(0.0..self.side_km, 0.0..self.side_km)?;
-        chart
-            .configure_mesh()
-            .x_desc("East (km)")
-            .y_desc("North (km)")
-            .axis_desc_style((FONT, 16))
-            .label_style((FONT, 13))
-            .bold_line_style(BLACK.mix(0.1))
-            .light_line_style(BLACK.mix(0.03))
-            .draw()?;
+        let (mut chart, pad_y) = square_map(&map_area, self.side_km)?;
 
         let colors = SF_COLORS.iter().chain([&OUT_OF_RANGE_COLOR]);
         for (points, &color) in self.layers.iter().zip(colors) {

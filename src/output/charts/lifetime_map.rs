@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::coverage_map::MAX_DRAWN_SENSORS;
+use super::coverage_map::{MAX_DRAWN_SENSORS, square_map};
 use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title, group_digits, rimmed_triangle};
 use crate::metrics::report::Report;
 
@@ -135,34 +135,7 @@ impl Chart for LifetimeMapChart {
         let (width, _) = body.dim_in_pixel();
         let (map_area, legend_area) = body.split_horizontally(width.saturating_sub(LEGEND_W));
 
-        // Equal scales on both axes: a square plot, centred in whatever room is left.
-        const MARGIN: u32 = 12;
-        const X_LABELS: u32 = 50;
-        const Y_LABELS: u32 = 60;
-        let (w, h) = map_area.dim_in_pixel();
-        let room_w = w.saturating_sub(Y_LABELS + 2 * MARGIN);
-        let room_h = h.saturating_sub(X_LABELS + 2 * MARGIN);
-        let side = room_w.min(room_h);
-        let pad_x = (room_w - side) / 2;
-        let pad_y = (room_h - side) / 2;
-
-        let mut chart = ChartBuilder::on(&map_area)
-            .margin_left(MARGIN + pad_x)
-            .margin_right(MARGIN + pad_x)
-            .margin_top(MARGIN + pad_y)
-            .margin_bottom(MARGIN + pad_y)
-            .x_label_area_size(X_LABELS)
-            .y_label_area_size(Y_LABELS)
-            .build_cartesian_2d(0.0..self.side_km, 0.0..self.side_km)?;
-        chart
-            .configure_mesh()
-            .x_desc("East (km)")
-            .y_desc("North (km)")
-            .axis_desc_style((FONT, 16))
-            .label_style((FONT, 13))
-            .bold_line_style(BLACK.mix(0.1))
-            .light_line_style(BLACK.mix(0.03))
-            .draw()?;
+        let (mut chart, pad_y) = square_map(&map_area, self.side_km)?;
 
         // Energy-neutral and long-lived sensors first, so the short-lived ones are drawn on top.
         for l in (0..self.layers.len()).rev() {
