@@ -27,6 +27,20 @@ use crate::metrics::report::Report;
 /// Folder name inside the results folder.
 pub const DIR_NAME: &str = "charts";
 
+/// The Tableau 10 categorical palette (distinct, colour-blind aware) that line charts cycle.
+pub(crate) const TABLEAU10: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
 /// Font family every chart asks for; [`ensure_fonts`] binds it to the embedded DejaVu Sans.
 pub(crate) const FONT: &str = "sans-serif";
 

@@ -98,7 +98,7 @@ impl CoverageMapChart {
 }
 
 /// "2nd", "3rd", "11th", "21st".
-fn ordinal(n: usize) -> String {
+pub(crate) fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",

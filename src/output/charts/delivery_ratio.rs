@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title, fit_text, group_digits};
+use super::{Chart, DrawResult, FONT, LegendEntry, Mark, TABLEAU10, draw_legend, draw_title, fit_text, group_digits};
 use crate::metrics::report::{FailureWindow, Report};
 
 /// The time-series metric plotted.
@@ -49,18 +49,7 @@ const OTHER_FAILURE: (RGBColor, RGBColor) = (RGBColor(140, 86, 75), RGBColor(100
 /// The city line: black and thick, so it reads as the headline against the districts.
 const CITY_COLOR: RGBColor = RGBColor(0, 0, 0);
 /// District lines: the Tableau 10 categorical palette (distinct, colour-blind aware), cycled.
-const DISTRICT_COLORS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
+const DISTRICT_COLORS: [RGBColor; 10] = TABLEAU10;
 
 /// One line on the chart.
 #[derive(Debug)]

@@ -50,7 +50,7 @@ const DRAINING_COLOR: RGBColor = RGBColor(190, 85, 0);
 
 /// Named ticks of the years axis, shortest first; those outside the axis or too close to the
 /// previous one are not drawn.
-const TICKS: [(f64, &str); 14] = [
+pub(crate) const TICKS: [(f64, &str); 15] = [
     (1.0 / HOURS_PER_YEAR, "1 hour"),
     (6.0 / HOURS_PER_YEAR, "6 hours"),
     (1.0 / DAYS_PER_YEAR, "1 day"),
@@ -65,6 +65,7 @@ const TICKS: [(f64, &str); 14] = [
     (20.0, "20 years"),
     (50.0, "50 years"),
     (100.0, "100 years"),
+    (1000.0, "1,000 years"),
 ];
 
 /// A group's lifetime spread in years, made monotone (min ≤ p5 ≤ p50 ≤ p95 ≤ max) and positive.

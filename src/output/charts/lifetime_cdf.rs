@@ -13,7 +13,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title, group_digits};
+use super::lifetime::TICKS;
+use super::{Chart, DrawResult, FONT, LegendEntry, Mark, TABLEAU10, draw_legend, draw_title, group_digits};
 use crate::metrics::report::Report;
 use crate::model::battery::HOURS_PER_YEAR;
 
@@ -39,41 +40,10 @@ const MARKED_PERCENTILE: f64 = 0.05;
 /// The fleet line: black and thick, as the city line of the delivery-ratio chart.
 const FLEET_COLOR: RGBColor = RGBColor(0, 0, 0);
 /// Group lines: the Tableau 10 categorical palette the other charts use, cycled.
-const GROUP_COLORS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
+const GROUP_COLORS: [RGBColor; 10] = TABLEAU10;
 /// The fleet's 5th-percentile marker: dark grey, apart from every group colour and from the
 /// fleet's black line it crosses.
 const MARKER_COLOR: RGBColor = RGBColor(70, 70, 70);
-
-/// Named ticks of the years axis, shortest first; those outside the axis or too close to the
-/// previous one are not drawn.
-const TICKS: [(f64, &str); 15] = [
-    (1.0 / HOURS_PER_YEAR, "1 hour"),
-    (6.0 / HOURS_PER_YEAR, "6 hours"),
-    (1.0 / DAYS_PER_YEAR, "1 day"),
-    (7.0 / DAYS_PER_YEAR, "1 week"),
-    (1.0 / 12.0, "1 month"),
-    (0.25, "3 months"),
-    (0.5, "6 months"),
-    (1.0, "1 year"),
-    (2.0, "2 years"),
-    (5.0, "5 years"),
-    (10.0, "10 years"),
-    (20.0, "20 years"),
-    (50.0, "50 years"),
-    (100.0, "100 years"),
-    (1000.0, "1,000 years"),
-];
 
 /// One group's (or the fleet's) lifetimes.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::coverage_map::{MAX_DRAWN_SENSORS, square_map};
+use super::coverage_map::{MAX_DRAWN_SENSORS, ordinal, square_map};
 use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title, group_digits, rimmed_triangle};
 use crate::metrics::report::Report;
 
@@ -111,18 +111,6 @@ impl LifetimeMapChart {
             gateways,
         }
     }
-}
-
-/// "2nd", "3rd", "11th", "21st".
-fn ordinal(n: usize) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }
 
 impl Chart for LifetimeMapChart {
