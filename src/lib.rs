@@ -12,6 +12,7 @@ pub mod cli;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod scenario;
 pub mod sim;
 pub mod time;

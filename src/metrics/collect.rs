@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use bevy_ecs::resource::Resource;
 use hdrhistogram::Histogram;
 
+use super::grid::Grid;
 use super::report::{Latency, LossCause, Sample, ScopeReport, TimeSeries, Uplinks};
 use crate::scenario::types::RadioKind;
 use crate::time::SimTime;
@@ -67,6 +68,21 @@ pub struct Metrics {
     latency_us: Histogram<u64>,
     /// Engine events, for the progress bar and the `run` block.
     pub events: u64,
+    /// What compromised devices did.
+    pub attack: AttackCounters,
+    /// Per grid-cell counters, when resilience results are wanted.
+    pub grid: Option<Grid>,
+}
+
+/// What compromised devices did, over the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AttackCounters {
+    /// Forged readings sent before detection.
+    pub spoofed: u64,
+    /// Flood uplinks sent (beyond the readings themselves).
+    pub flood_sent: u64,
+    /// Flood uplinks that reached the network server (and loaded everything on the way).
+    pub flood_delivered: u64,
 }
 
 impl Metrics {
@@ -114,6 +130,8 @@ impl Metrics {
             // Three significant digits from 1 µs up; resizes itself for longer latencies.
             latency_us: Histogram::new(3).expect("3 significant digits is within hdrhistogram's 0..=5"),
             events: 0,
+            attack: AttackCounters::default(),
+            grid: None,
         }
     }
 
@@ -130,9 +148,28 @@ impl Metrics {
         &mut self.techs[i]
     }
 
-    /// A sensor produced a reading at `t`.
-    pub fn generated(&mut self, t: SimTime, district: u16, group: u16, band: u8) {
+    /// The time-series bucket of `t`.
+    fn bucket(&self, t: SimTime) -> usize {
+        (t.0 / self.bucket_us) as usize
+    }
+
+    /// Buckets in the time series.
+    pub fn buckets(&self) -> usize {
+        self.cells.len() / self.scopes.len()
+    }
+
+    /// Bucket width, µs.
+    pub fn bucket_us(&self) -> u64 {
+        self.bucket_us
+    }
+
+    /// Sensor `sensor` produced a reading at `t`.
+    pub fn generated(&mut self, t: SimTime, sensor: u32, district: u16, group: u16, band: u8) {
         self.generated += 1;
+        let b = self.bucket(t);
+        if let Some(grid) = self.grid.as_mut() {
+            grid.generated(b, sensor);
+        }
         band_of(&mut self.tech(group).bands, band).0 += 1;
         self.events += 1;
         for i in self.cells_for(t, district, group) {
@@ -177,9 +214,14 @@ impl Metrics {
         self.delayed
     }
 
-    /// A reading generated at `t` reached the network server `latency` after it was taken.
-    pub fn delivered(&mut self, t: SimTime, district: u16, group: u16, band: u8, latency: SimTime) {
+    /// A reading of `sensor` generated at `t` reached the network server `latency` after it was
+    /// taken.
+    pub fn delivered(&mut self, t: SimTime, sensor: u32, district: u16, group: u16, band: u8, latency: SimTime) {
         self.delivered += 1;
+        let b = self.bucket(t);
+        if let Some(grid) = self.grid.as_mut() {
+            grid.delivered(b, sensor, group);
+        }
         let tech = self.tech(group);
         band_of(&mut tech.bands, band).1 += 1;
         let _ = tech.latency_us.record(latency.0.max(1));

@@ -2,6 +2,7 @@
 //! finished [`report::Report`] that the output writers read.
 
 pub mod collect;
+pub mod grid;
 pub mod report;
 
 pub use collect::Metrics;

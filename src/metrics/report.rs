@@ -37,13 +37,17 @@ pub enum LossCause {
     Backhaul,
     /// A mains sensor without power (outage longer than its backup) could not report.
     PowerOutage,
-    /// A storm broke the sensor.
+    /// The sensor's hardware was down (a storm broke it, or a device failure).
     DeviceFailure,
+    /// Every receiver that would have heard it was jammed (noise floor raised above the link).
+    Jamming,
+    /// The sensor was compromised, detected and isolated: the network drops its readings.
+    Isolated,
 }
 
 impl LossCause {
     /// All causes, in report order.
-    pub const ALL: [LossCause; 12] = [
+    pub const ALL: [LossCause; 14] = [
         LossCause::OutOfRange,
         LossCause::Collision,
         LossCause::GatewayBusy,
@@ -56,6 +60,8 @@ impl LossCause {
         LossCause::Backhaul,
         LossCause::PowerOutage,
         LossCause::DeviceFailure,
+        LossCause::Jamming,
+        LossCause::Isolated,
     ];
 
     /// The name used in summary.json and timeseries.csv.
@@ -73,6 +79,8 @@ impl LossCause {
             LossCause::Backhaul => "backhaul",
             LossCause::PowerOutage => "power_outage",
             LossCause::DeviceFailure => "device_failure",
+            LossCause::Jamming => "jamming",
+            LossCause::Isolated => "isolated",
         }
     }
 
@@ -91,6 +99,8 @@ impl LossCause {
             LossCause::Backhaul => "lost_backhaul",
             LossCause::PowerOutage => "lost_power_outage",
             LossCause::DeviceFailure => "lost_device_failure",
+            LossCause::Jamming => "lost_jamming",
+            LossCause::Isolated => "lost_isolated",
         }
     }
 }
@@ -185,10 +195,21 @@ pub struct TechnologyReport {
 pub struct ResilienceReport {
     /// Every failure window.
     pub failures: Vec<FailureWindow>,
-    /// Availability of each LoRaWAN gateway over the run (share of time not down).
+    /// Availability of each gateway, cell site and access point over the run (share of time
+    /// not down).
     pub gateways: Vec<GatewayAvailability>,
     /// Mean gateway availability.
     pub mean_gateway_availability: f64,
+    /// Per sensor kind: availability and coverage of the city grid.
+    pub kinds: Vec<KindResilience>,
+    /// The city grid coverage is measured on.
+    pub grid: Option<GridInfo>,
+    /// Attacks by compromised devices.
+    pub attacks: Vec<AttackReport>,
+    /// What compromised devices did, over all attacks.
+    pub attack_totals: AttackTotals,
+    /// The failure with the deepest drop in delivery, mapped in `charts/outage_map`.
+    pub worst_failure: Option<WorstFailure>,
     /// The time-series bucket with the lowest delivery ratio.
     pub worst_bucket: Option<WorstBucket>,
     /// The clock hour (buckets grouped by hour) with the lowest delivery ratio.
@@ -196,6 +217,101 @@ pub struct ResilienceReport {
     /// Stretches of consecutive buckets whose delivery ratio was below the scenario's
     /// `slo.delivery_ratio_min`.
     pub slo_breaches: Vec<SloBreach>,
+    /// Delivery ratio per grid cell before and during the worst failure (for the chart).
+    #[serde(skip)]
+    pub maps: Option<OutageMaps>,
+}
+
+/// Availability and coverage of one sensor kind.
+#[derive(Clone, Debug, Serialize)]
+pub struct KindResilience {
+    /// Sensor kind.
+    pub kind: String,
+    /// Sensors of that kind.
+    pub sensors: u64,
+    /// Share of its readings not lost to the device itself (hardware failure, no power, empty
+    /// battery, isolation): the sensors' uptime sampled at their reports.
+    pub availability: f64,
+    /// Grid cells where the kind is deployed.
+    pub cells: u32,
+    /// Mean share of those cells with a live, reporting sensor of the kind (a reading delivered
+    /// within one report interval).
+    pub coverage_mean: f64,
+    /// Lowest coverage in any bucket.
+    pub coverage_min: f64,
+    /// When the lowest coverage began, hours into the run.
+    pub coverage_min_at_h: f64,
+}
+
+/// The city grid.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct GridInfo {
+    /// Cells per side.
+    pub cells_per_side: usize,
+    /// Cell side, metres.
+    pub cell_m: f64,
+}
+
+/// One attack by compromised devices.
+#[derive(Clone, Debug, Serialize)]
+pub struct AttackReport {
+    /// spoof | flood.
+    pub attack: &'static str,
+    /// What it hit, e.g. "group parking".
+    pub scope: String,
+    /// Devices compromised.
+    pub devices: u64,
+    /// Start, hours into the run.
+    pub start_h: f64,
+    /// Detection and isolation, hours into the run (None: never detected).
+    pub detected_h: Option<f64>,
+    /// End, hours into the run.
+    pub end_h: f64,
+}
+
+/// What compromised devices did, over all attacks.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct AttackTotals {
+    /// Forged readings sent before detection (those delivered are corrupt data downstream).
+    pub spoofed_readings: u64,
+    /// Flood uplinks sent beyond the readings.
+    pub flood_uplinks: u64,
+    /// Flood uplinks that reached the network.
+    pub flood_uplinks_delivered: u64,
+    /// Readings dropped because their device was isolated.
+    pub isolated_readings: u64,
+}
+
+/// The failure with the deepest drop.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorstFailure {
+    /// Its kind.
+    pub kind: &'static str,
+    /// Its scope.
+    pub scope: String,
+    /// Start, hours into the run.
+    pub start_h: f64,
+    /// End, hours into the run.
+    pub end_h: f64,
+    /// Grid cells with readings delivered before it.
+    pub cells_reporting_before: u32,
+    /// Grid cells with readings delivered during it.
+    pub cells_reporting_during: u32,
+}
+
+/// Per-cell delivery ratios before and during a failure (None: no readings in the cell).
+#[derive(Clone, Debug, Default)]
+pub struct OutageMaps {
+    /// Title of the failure.
+    pub label: String,
+    /// Cells per side.
+    pub n: usize,
+    /// Cell side, metres.
+    pub cell_m: f64,
+    /// Before the failure, row by row from the south.
+    pub before: Vec<Option<f64>>,
+    /// During it.
+    pub during: Vec<Option<f64>>,
 }
 
 /// A stretch of time below the delivery SLO.
@@ -212,7 +328,7 @@ pub struct SloBreach {
 /// One failure window and its effect.
 #[derive(Clone, Debug, Serialize)]
 pub struct FailureWindow {
-    /// gateway | power | backhaul.
+    /// gateway | power | backhaul | storm | device | jamming | compromised.
     pub kind: &'static str,
     /// What it hit, e.g. "district Loop" or "gw-3".
     pub scope: String,
@@ -235,6 +351,8 @@ pub struct FailureWindow {
 pub struct GatewayAvailability {
     /// Gateway id.
     pub id: String,
+    /// lorawan | cellular | wifi.
+    pub radio: &'static str,
     /// Share of the run it was up.
     pub availability: f64,
     /// Hours down.

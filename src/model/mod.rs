@@ -5,6 +5,7 @@
 //! files or the clock.
 
 pub mod adr;
+pub mod area;
 pub mod battery;
 pub mod cellular;
 pub mod cost;

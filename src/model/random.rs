@@ -29,6 +29,10 @@ pub enum Purpose {
     Backoff = 9,
     /// When a unit fails and how long its repair takes.
     Failure = 10,
+    /// Service times and other draws inside the data pipeline's stages.
+    Service = 11,
+    /// Which devices an attack compromises.
+    Compromise = 12,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche of one 64-bit word.

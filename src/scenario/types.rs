@@ -41,7 +41,8 @@ pub struct ScenarioFile {
     /// Prices for capital and operating costs.
     #[serde(default)]
     pub costs: Option<CostsSection>,
-    /// Failures to rehearse: gateway hardware, power outages, backhaul cuts.
+    /// Failures to rehearse: gateway hardware, power outages, backhaul cuts, storms, sensor
+    /// hardware, jamming and compromised devices.
     #[serde(default)]
     pub failures: Vec<FailureSpec>,
     /// Repair crews that bring failed gateways back.
@@ -435,7 +436,8 @@ pub struct RepairSection {
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum FailureKind {
-    /// Gateway hardware: the gateways in scope hear nothing while down.
+    /// Gateway hardware: the gateways (LoRaWAN gateways, cell sites, access points) in scope
+    /// serve nothing while down.
     Gateway,
     /// Grid power: gateways in scope go down once their battery backup is exhausted; mains
     /// sensors in the district (without a backup that outlasts it) cannot report.
@@ -446,32 +448,71 @@ pub enum FailureKind {
     /// Storm or flood over an `area`: every link of a sensor in it loses `extra_loss` while it
     /// lasts, and each sensor in it fails for good with probability `device_failure`.
     Storm,
+    /// Sensor hardware: the sensors in scope (a `share` of them) take no readings while down.
+    Device,
+    /// Radio jamming: the noise floor of every receiver in the `area` on `band` rises by
+    /// `noise_rise` while it lasts.
+    Jamming,
+    /// Compromised sensors: a `share` of those in scope send spoofed readings (`attack =
+    /// "spoof"`) or flood the network (`attack = "flood"`) until monitoring detects them after
+    /// `detect_after`; they are then isolated (their readings dropped) until the end of the window.
+    Compromised,
+}
+
+impl FailureKind {
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Gateway => "gateway",
+            FailureKind::Power => "power",
+            FailureKind::Backhaul => "backhaul",
+            FailureKind::Storm => "storm",
+            FailureKind::Device => "device",
+            FailureKind::Jamming => "jamming",
+            FailureKind::Compromised => "compromised",
+        }
+    }
+}
+
+/// What a compromised device does.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AttackKind {
+    /// Forged readings that look genuine: each one delivered before detection corrupts data.
+    Spoof,
+    /// Extra uplinks (`flood_factor` per reading) that load the channel, gateways and cells.
+    Flood,
 }
 
 /// `[[failures]]`: one failure, scheduled (`at` and `lasts`) or random (`mtbf` and `mttr`,
-/// exponential, drawn per gateway).
+/// exponential, drawn per unit in scope).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailureSpec {
-    /// gateway | power | backhaul.
+    /// gateway | power | backhaul | storm | device | jamming | compromised.
     pub kind: FailureKind,
-    /// Scope: the gateways of this gateway group (by `name`).
+    /// Scope: the gateways of this gateway group (by `name`); for `device` and `compromised`,
+    /// the sensors of this sensor group (by `name`, or `kind` when unnamed).
     #[serde(default)]
     pub group: Option<String>,
     /// Scope: one gateway by its id in results, e.g. "gw-3".
     #[serde(default)]
     pub gateway: Option<String>,
-    /// Scope: everything in this district (gateways standing in it; for power, its mains sensors).
+    /// Scope: one sensor by its id in results (`device` and `compromised`).
+    #[serde(default)]
+    pub sensor: Option<u32>,
+    /// Scope: everything in this district (gateways standing in it; for power, its mains
+    /// sensors; for `device` and `compromised`, its sensors).
     #[serde(default)]
     pub district: Option<String>,
     /// Scheduled start, as time since the start of the run, e.g. "6h".
     #[serde(default)]
     pub at: Option<Duration>,
     /// Scheduled duration; leave it out for a gateway failure that lasts until `[repair]`
-    /// crews have fixed it.
+    /// crews have fixed it, or for a compromise that lasts until the end of the run.
     #[serde(default)]
     pub lasts: Option<Duration>,
-    /// Random failures: mean time between failures of each gateway in scope.
+    /// Random failures: mean time between failures of each unit in scope.
     #[serde(default)]
     pub mtbf: Option<Duration>,
     /// Random failures: mean time to repair.
@@ -480,9 +521,11 @@ pub struct FailureSpec {
     /// Backhaul cut: uplinks each gateway can hold until the link returns (default 0).
     #[serde(default)]
     pub buffer: Option<u32>,
-    /// Storm: the area it hits, e.g. `area = { center = { x = "2km", y = "2km" }, radius = "1km" }`.
+    /// The area hit (storm, jamming; narrows `device` and `compromised`): a disc
+    /// `{ center = { x = "2km", y = "2km" }, radius = "1km" }` or a polygon
+    /// `{ polygon = [{ x = 0, y = 0 }, { x = "1km", y = 0 }, { x = 0, y = "1km" }] }`.
     #[serde(default)]
-    pub area: Option<DiscSpec>,
+    pub area: Option<AreaSpec>,
     /// Storm: extra path loss on the links of sensors in the area while it lasts (default 0).
     #[serde(default)]
     pub extra_loss: Option<Db>,
@@ -490,6 +533,41 @@ pub struct FailureSpec {
     /// run (default 0).
     #[serde(default)]
     pub device_failure: Option<f64>,
+    /// Jamming: rise of the noise floor at receivers in the area, e.g. "20dB".
+    #[serde(default)]
+    pub noise_rise: Option<Db>,
+    /// Jamming: the band jammed, by the radio that uses it: lorawan (default), cellular (all
+    /// cellular IoT carriers) or wifi.
+    #[serde(default)]
+    pub band: Option<RadioKind>,
+    /// `device` and `compromised`: share of the sensors in scope affected (default 1).
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// Compromised: spoof | flood.
+    #[serde(default)]
+    pub attack: Option<AttackKind>,
+    /// Compromised, flood: uplinks sent per reading (default 10).
+    #[serde(default)]
+    pub flood_factor: Option<u32>,
+    /// Compromised: how long monitoring takes to detect the attack and isolate the devices,
+    /// e.g. "2h"; leave it out for an attack nobody detects.
+    #[serde(default)]
+    pub detect_after: Option<Duration>,
+}
+
+/// An area: a disc (`center` and `radius`) or a polygon (`polygon`, at least three points).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AreaSpec {
+    /// Disc centre.
+    #[serde(default)]
+    pub center: Option<PointSpec>,
+    /// Disc radius.
+    #[serde(default)]
+    pub radius: Option<Distance>,
+    /// Polygon vertices in order.
+    #[serde(default)]
+    pub polygon: Option<Vec<PointSpec>>,
 }
 
 /// `sensing = { ... }`: the draw of one reading.

@@ -8,6 +8,7 @@ use super::error::{KeyPath, Problem, nearest};
 use super::load::Parsed;
 use super::types::*;
 use crate::model::adr::AdrParams;
+use crate::model::area::Area;
 use crate::model::cellular::{Carrier, Technology};
 use crate::model::duty_cycle::US915_MAX_DWELL_US;
 use crate::model::radio::{Bandwidth, CodingRate, LORAWAN_OVERHEAD_BYTES, LoraParams, SpreadingFactor};
@@ -236,23 +237,50 @@ pub enum FailureTiming {
 pub struct Failure {
     /// What fails.
     pub kind: FailureKind,
-    /// LoRaWAN gateways in scope, by index in gateway order.
-    pub gateways: Vec<usize>,
+    /// Gateways in scope: the radio of their group (lorawan, cellular or wifi) and their index
+    /// among that radio's gateways, in gateway order.
+    pub gateways: Vec<(RadioKind, usize)>,
     /// District in scope (power: its mains sensors too).
     pub district: Option<usize>,
+    /// Sensor group in scope (`device`, `compromised`).
+    pub sensor_group: Option<usize>,
+    /// One sensor in scope (`device`, `compromised`).
+    pub sensor: Option<u32>,
     /// When.
     pub timing: FailureTiming,
     /// Backhaul store-and-forward buffer, uplinks.
     pub buffer: u32,
-    /// Storm area: centre x, centre y, radius, metres.
-    pub area: Option<(f64, f64, f64)>,
+    /// The area hit (storm, jamming), or narrowing a sensor scope.
+    pub area: Option<Area>,
     /// Storm extra path loss, dB.
     pub extra_loss_db: f64,
     /// Storm device failure probability.
     pub device_failure: f64,
+    /// Jamming noise-floor rise, dB.
+    pub noise_rise_db: f64,
+    /// Jammed band: lorawan, cellular or wifi.
+    pub band: RadioKind,
+    /// Share of the sensors in scope affected (`device`, `compromised`).
+    pub share: f64,
+    /// What compromised devices do.
+    pub attack: Option<Attack>,
     /// How the scope reads in results, e.g. "district Loop" or "gw-3".
     pub scope: String,
 }
+
+/// A resolved attack by compromised devices.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Attack {
+    /// Spoof or flood.
+    pub kind: AttackKind,
+    /// Uplinks per reading while flooding (1 for spoofing).
+    pub flood_factor: u32,
+    /// Time from the start of the attack to detection and isolation (None: never detected).
+    pub detect_after: Option<SimTime>,
+}
+
+/// A scheduled window that lasts until the end of the run.
+pub const UNTIL_THE_END: SimTime = SimTime(u64::MAX / 4);
 
 /// Ids of the LoRaWAN gateways in gateway order, as results name them: "<name>-<k>" within a
 /// group when only one group has that radio, else "<name>-<index>" over all of that radio.
@@ -266,6 +294,29 @@ pub fn gateway_ids(groups: &[GatewayGroup], radio: RadioKind) -> Vec<String> {
         }
     }
     ids
+}
+
+/// Every gateway of every group in gateway order: (group index, radio of its site, index among
+/// the gateways of that radio, id in results). Radios other than cellular and wifi count as
+/// LoRaWAN gateways.
+pub fn gateway_units(groups: &[GatewayGroup]) -> Vec<(usize, RadioKind, usize, String)> {
+    let site = |r: RadioKind| match r {
+        RadioKind::Cellular | RadioKind::Wifi => r,
+        _ => RadioKind::Lorawan,
+    };
+    let mut out = Vec::new();
+    for radio in [RadioKind::Lorawan, RadioKind::Cellular, RadioKind::Wifi] {
+        let mut ids = gateway_ids(groups, radio).into_iter();
+        let mut n = 0;
+        for (gi, g) in groups.iter().enumerate().filter(|(_, g)| site(g.radio) == radio) {
+            for _ in 0..g.count {
+                out.push((gi, radio, n, ids.next().unwrap_or_default()));
+                n += 1;
+            }
+        }
+    }
+    out.sort_by_key(|u| (u.0, u.2));
+    out
 }
 
 /// Resolved energy settings.
@@ -479,7 +530,9 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let failures: Vec<Failure> = file
         .failures
         .iter()
-        .filter_map(|(i, f)| v.failure(f, &root.key("failures").index(*i), &gateways, city.as_ref(), repair.is_some()))
+        .filter_map(|(i, f)| {
+            v.failure(f, &root.key("failures").index(*i), &groups, &gateways, city.as_ref(), repair.is_some())
+        })
         .collect();
     let slo = file.slo.clone().unwrap_or_default();
     if let Some(r) = slo.delivery_ratio_min
@@ -1209,14 +1262,20 @@ impl Checker<'_> {
         &mut self,
         f: &FailureSpec,
         path: &KeyPath,
+        groups: &[SensorGroup],
         gateways: &[GatewayGroup],
         city: Option<&CityModel>,
         crews: bool,
     ) -> Option<Failure> {
+        let kind = f.kind;
+        let on_sensors = matches!(kind, FailureKind::Device | FailureKind::Compromised);
         let timing = match (f.at, f.lasts, f.mtbf, f.mttr) {
             (Some(at), Some(lasts), None, None) => FailureTiming::Scheduled { at: at.0, lasts: lasts.0 },
-            (Some(at), None, None, None) if f.kind == FailureKind::Gateway && crews => {
+            (Some(at), None, None, None) if kind == FailureKind::Gateway && crews => {
                 FailureTiming::UntilRepaired { at: at.0 }
+            }
+            (Some(at), None, None, None) if kind == FailureKind::Compromised => {
+                FailureTiming::Scheduled { at: at.0, lasts: UNTIL_THE_END }
             }
             (Some(_), None, None, None) => {
                 self.err(
@@ -1238,66 +1297,124 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let scopes = [f.group.is_some(), f.gateway.is_some(), f.district.is_some()].iter().filter(|x| **x).count();
-        if scopes > 1 {
-            self.err(path, "give at most one of `group`, `gateway` and `district`", None);
+        let scoped = [f.group.is_some(), f.gateway.is_some(), f.district.is_some(), f.sensor.is_some()];
+        if scoped.iter().filter(|x| **x).count() > 1 {
+            self.err(path, "give at most one of `group`, `gateway`, `sensor` and `district`", None);
             return None;
         }
-        let lora: Vec<&GatewayGroup> = gateways.iter().filter(|g| g.radio == RadioKind::Lorawan).collect();
-        let ids = gateway_ids(gateways, RadioKind::Lorawan);
+        let area = f.area.as_ref().and_then(|a| self.area(a, &path.key("area")));
         let mut in_scope = Vec::new();
-        let mut district = None;
+        let (mut district, mut sensor_group, mut sensor) = (None, None, None);
         let scope;
-        if let Some(name) = &f.group {
-            let Some(gi) = lora.iter().position(|g| &g.name == name) else {
-                let names: Vec<&str> = lora.iter().map(|g| g.name.as_str()).collect();
-                let hint = nearest(name, names.iter().copied()).map_or_else(
-                    || format!("LoRaWAN gateway groups: {}", names.join(", ")),
-                    |n| format!("did you mean \"{n}\"?"),
+        if on_sensors {
+            if f.gateway.is_some() {
+                self.err(
+                    &path.key("gateway"),
+                    "sensor failures are scoped by sensor group, sensor, district or area",
+                    None,
                 );
-                self.err(&path.key("group"), format!("no LoRaWAN gateway group is named \"{name}\""), Some(&hint));
-                return None;
-            };
-            let first: u64 = lora[..gi].iter().map(|g| g.count).sum();
-            in_scope = (first..first + lora[gi].count).map(|i| i as usize).collect();
-            scope = format!("group {name}");
-        } else if let Some(id) = &f.gateway {
-            let Some(i) = ids.iter().position(|x| x == id) else {
-                let hint = nearest(id, ids.iter().map(String::as_str)).map_or_else(
-                    || "gateway ids are <group name>-<n>, as in summary.json".to_string(),
-                    |n| format!("did you mean \"{n}\"?"),
-                );
-                self.err(&path.key("gateway"), format!("no LoRaWAN gateway \"{id}\""), Some(&hint));
-                return None;
-            };
-            in_scope.push(i);
-            scope = id.clone();
-        } else if let Some(name) = &f.district {
-            district = self.district(&f.district, &path.key("district"), city);
-            district?;
-            scope = format!("district {name}");
+            }
+            if let Some(name) = &f.group {
+                sensor_group = groups.iter().position(|g| &g.name == name);
+                if sensor_group.is_none() {
+                    let hint = nearest(name, groups.iter().map(|g| g.name.as_str())).map_or_else(
+                        || {
+                            format!(
+                                "sensor groups: {}",
+                                groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
+                            )
+                        },
+                        |n| format!("did you mean \"{n}\"?"),
+                    );
+                    self.err(&path.key("group"), format!("no sensor group is named \"{name}\""), Some(&hint));
+                    return None;
+                }
+                scope = format!("group {name}");
+            } else if let Some(id) = f.sensor {
+                let total: u64 = groups.iter().map(|g| g.count).sum();
+                if u64::from(id) >= total {
+                    self.err(
+                        &path.key("sensor"),
+                        format!("no sensor {id}: ids run from 0 to {}", total.saturating_sub(1)),
+                        None,
+                    );
+                    return None;
+                }
+                sensor = Some(id);
+                scope = format!("sensor {id}");
+            } else if let Some(name) = &f.district {
+                district = self.district(&f.district, &path.key("district"), city);
+                district?;
+                scope = format!("district {name}");
+            } else {
+                scope = if area.is_some() { "area".to_string() } else { "all sensors".to_string() };
+            }
         } else {
-            in_scope = (0..ids.len()).collect();
-            scope = "all gateways".to_string();
-        }
-        if f.buffer.is_some() && f.kind != FailureKind::Backhaul {
-            self.err(&path.key("buffer"), "`buffer` is for backhaul cuts", None);
-        }
-        let storm_keys = [
-            ("area", f.area.is_some()),
-            ("extra_loss", f.extra_loss.is_some()),
-            ("device_failure", f.device_failure.is_some()),
-        ];
-        for (key, set) in storm_keys {
-            if set && f.kind != FailureKind::Storm {
-                self.err(&path.key(key), format!("`{key}` is for storms"), Some("set kind = \"storm\""));
+            if f.sensor.is_some() {
+                self.err(&path.key("sensor"), "`sensor` scopes device and compromised failures", None);
+            }
+            let units = gateway_units(gateways);
+            if let Some(name) = &f.group {
+                let Some(gi) = gateways.iter().position(|g| &g.name == name) else {
+                    let names: Vec<&str> = gateways.iter().map(|g| g.name.as_str()).collect();
+                    let hint = nearest(name, names.iter().copied()).map_or_else(
+                        || format!("gateway groups: {}", names.join(", ")),
+                        |n| format!("did you mean \"{n}\"?"),
+                    );
+                    self.err(&path.key("group"), format!("no gateway group is named \"{name}\""), Some(&hint));
+                    return None;
+                };
+                in_scope = units.iter().filter(|u| u.0 == gi).map(|u| (u.1, u.2)).collect();
+                scope = format!("group {name}");
+            } else if let Some(id) = &f.gateway {
+                let Some(u) = units.iter().find(|u| &u.3 == id) else {
+                    let hint = nearest(id, units.iter().map(|u| u.3.as_str())).map_or_else(
+                        || "gateway ids are <group name>-<n>, as in summary.json".to_string(),
+                        |n| format!("did you mean \"{n}\"?"),
+                    );
+                    self.err(&path.key("gateway"), format!("no gateway \"{id}\""), Some(&hint));
+                    return None;
+                };
+                in_scope.push((u.1, u.2));
+                scope = id.clone();
+            } else if let Some(name) = &f.district {
+                district = self.district(&f.district, &path.key("district"), city);
+                district?;
+                scope = format!("district {name}");
+            } else {
+                in_scope = units.iter().map(|u| (u.1, u.2)).collect();
+                scope = if area.is_some() { "area".to_string() } else { "all gateways".to_string() };
             }
         }
-        let area = f.area.map(|d| (d.center.x.0, d.center.y.0, d.radius.0));
-        if f.kind == FailureKind::Storm && area.is_none() {
+        if f.buffer.is_some() && kind != FailureKind::Backhaul {
+            self.err(&path.key("buffer"), "`buffer` is for backhaul cuts", None);
+        }
+        use FailureKind::{Compromised, Device, Jamming, Storm};
+        let keys: [(&str, bool, &[FailureKind]); 9] = [
+            ("extra_loss", f.extra_loss.is_some(), &[Storm]),
+            ("device_failure", f.device_failure.is_some(), &[Storm]),
+            ("noise_rise", f.noise_rise.is_some(), &[Jamming]),
+            ("band", f.band.is_some(), &[Jamming]),
+            ("attack", f.attack.is_some(), &[Compromised]),
+            ("flood_factor", f.flood_factor.is_some(), &[Compromised]),
+            ("detect_after", f.detect_after.is_some(), &[Compromised]),
+            ("share", f.share.is_some(), &[Device, Compromised]),
+            ("area", f.area.is_some(), &[Storm, Jamming, Device, Compromised]),
+        ];
+        for (key, set, allowed) in keys {
+            if set && !allowed.contains(&kind) {
+                let kinds: Vec<String> = allowed.iter().map(|k| format!("\"{}\"", k.name())).collect();
+                self.err(
+                    &path.key(key),
+                    format!("`{key}` does not apply here"),
+                    Some(&format!("it is for kind = {}", kinds.join(" or "))),
+                );
+            }
+        }
+        if matches!(kind, FailureKind::Storm | FailureKind::Jamming) && f.area.is_none() {
             self.err(
                 path,
-                "a storm needs an `area`",
+                format!("a {} needs an `area`", if kind == FailureKind::Storm { "storm" } else { "jammer" }),
                 Some("area = { center = { x = \"2km\", y = \"2km\" }, radius = \"1km\" }"),
             );
         }
@@ -1309,21 +1426,105 @@ impl Checker<'_> {
         if !(0.0..=60.0).contains(&extra_loss_db) {
             self.err(&path.key("extra_loss"), format!("{extra_loss_db} dB is outside 0..60 dB"), None);
         }
-        if f.kind == FailureKind::Storm && !matches!(timing, FailureTiming::Scheduled { .. }) {
-            self.err(path, "a storm needs `at` and `lasts`", None);
+        let noise_rise_db = f.noise_rise.map_or(0.0, |d| d.0);
+        if kind == FailureKind::Jamming && !(noise_rise_db > 0.0 && noise_rise_db <= 80.0) {
+            self.err(
+                &path.key("noise_rise"),
+                format!("{noise_rise_db} dB; a jammer needs a rise in (0, 80] dB"),
+                Some("e.g. noise_rise = \"20dB\""),
+            );
         }
-        let scope = if f.kind == FailureKind::Storm { "area".to_string() } else { scope };
+        let band = f.band.unwrap_or(RadioKind::Lorawan);
+        if !matches!(band, RadioKind::Lorawan | RadioKind::Cellular | RadioKind::Wifi) {
+            self.err(
+                &path.key("band"),
+                format!("\"{}\" is not a jammed band", band.name()),
+                Some("lorawan, cellular or wifi"),
+            );
+        }
+        if matches!(kind, FailureKind::Storm | FailureKind::Jamming | FailureKind::Compromised)
+            && !matches!(timing, FailureTiming::Scheduled { .. })
+        {
+            self.err(path, "this failure needs `at` (and `lasts`), not `mtbf`/`mttr`", None);
+        }
+        let share = f.share.unwrap_or(1.0);
+        if !(0.0..=1.0).contains(&share) {
+            self.err(
+                &path.key("share"),
+                format!("{share} is not a share in [0, 1]"),
+                Some("e.g. 0.05 for one in twenty"),
+            );
+        }
+        let attack = (kind == FailureKind::Compromised).then(|| {
+            let kind = f.attack.unwrap_or(AttackKind::Spoof);
+            let flood_factor = f.flood_factor.unwrap_or(if kind == AttackKind::Flood { 10 } else { 1 });
+            if kind == AttackKind::Spoof && f.flood_factor.is_some() {
+                self.err(&path.key("flood_factor"), "`flood_factor` is for attack = \"flood\"", None);
+            }
+            if !(1..=1000).contains(&flood_factor) {
+                self.err(
+                    &path.key("flood_factor"),
+                    format!("{flood_factor}; expected 1..1000 uplinks per reading"),
+                    None,
+                );
+            }
+            Attack { kind, flood_factor, detect_after: f.detect_after.map(|d| d.0) }
+        });
+        if kind == FailureKind::Compromised && f.attack.is_none() {
+            self.err(
+                &path.key("attack"),
+                "a compromise needs an `attack`",
+                Some("attack = \"spoof\" or attack = \"flood\""),
+            );
+        }
+        let scope = if matches!(kind, FailureKind::Storm | FailureKind::Jamming) { "area".to_string() } else { scope };
         Some(Failure {
-            kind: f.kind,
-            gateways: if f.kind == FailureKind::Storm { Vec::new() } else { in_scope },
+            kind,
+            gateways: if matches!(kind, FailureKind::Storm | FailureKind::Jamming) || on_sensors {
+                Vec::new()
+            } else {
+                in_scope
+            },
             district,
+            sensor_group,
+            sensor,
             timing,
             buffer: f.buffer.unwrap_or(0),
             scope,
             area,
             extra_loss_db,
             device_failure,
+            noise_rise_db,
+            band,
+            share,
+            attack,
         })
+    }
+
+    /// A disc or a polygon.
+    fn area(&mut self, a: &AreaSpec, path: &KeyPath) -> Option<Area> {
+        match (a.center, a.radius, &a.polygon) {
+            (Some(c), Some(r), None) if r.0 > 0.0 => Some(Area::Disc { x: c.x.0, y: c.y.0, r: r.0 }),
+            (None, None, Some(v)) if v.len() >= 3 => {
+                let poly = Area::Polygon(v.iter().map(|p| (p.x.0, p.y.0)).collect());
+                if poly.area_m2() <= 0.0 {
+                    self.err(&path.key("polygon"), "the polygon encloses no area", None);
+                }
+                Some(poly)
+            }
+            (None, None, Some(v)) => {
+                self.err(&path.key("polygon"), format!("{} points; a polygon needs at least 3", v.len()), None);
+                None
+            }
+            _ => {
+                self.err(
+                    path,
+                    "an area is a disc (`center` and `radius` > 0) or a `polygon`, not both",
+                    Some("area = { center = { x = \"2km\", y = \"2km\" }, radius = \"1km\" }"),
+                );
+                None
+            }
+        }
     }
 
     /// A share in [0, 1] (default 0).

@@ -24,10 +24,12 @@ use std::collections::{BTreeMap, BinaryHeap};
 use bevy_ecs::prelude::*;
 
 use super::clock::Clock;
+use super::failures::Outages;
 use super::sense::Reading;
 use crate::metrics::{LossCause, Metrics};
 use crate::model::cellular::Carrier;
 use crate::model::random::{Purpose, below, draw, unit};
+use crate::scenario::types::RadioKind;
 use crate::time::SimTime;
 
 /// No server: the device is out of coverage.
@@ -44,6 +46,9 @@ pub struct AccessDevice {
     pub class: u8,
     /// Time on a server per uplink, µs.
     pub service_us: u32,
+    /// How far its link clears the weakest usable one (the deepest coverage class, the lowest
+    /// Wi-Fi rate), dB: a jammer raising the noise floor by more cuts it off.
+    pub margin_db: f32,
 }
 
 /// This step's readings from non-LoRa devices, in (time, sensor) order.
@@ -69,6 +74,8 @@ pub struct Pool {
     pub congested: u64,
     /// Total wait in queue of served uplinks, µs.
     pub wait_us: u64,
+    /// The cell site or access point it belongs to (None: a wire).
+    pub site: Option<(RadioKind, u32)>,
 }
 
 impl Pool {
@@ -203,7 +210,8 @@ impl Access {
         let state = &mut self.carriers[carrier as usize];
         let preambles = u64::from(state.params.preambles);
         let key = |c: &Contender| {
-            (u64::from(c.reading.sensor) << 32 | u64::from(c.reading.seq)) ^ (u64::from(c.attempt) << 56)
+            let r = &c.reading;
+            (u64::from(r.sensor) << 32 | u64::from(r.seq)) ^ (u64::from(c.attempt) << 56) ^ (u64::from(r.copies) << 40)
         };
         let picks: Vec<u64> =
             contenders.iter().map(|c| below(draw(seed, Purpose::Preamble, key(c), 0), preambles)).collect();
@@ -217,7 +225,7 @@ impl Access {
         state.preambles += contenders.len() as u64;
         let mut retry = Vec::new();
         for (c, p) in contenders.into_iter().zip(picks) {
-            metrics.transmitted(c.attempt == 1);
+            count_sent(metrics, &c.reading, c.attempt == 1);
             if count[p as usize] == 1 {
                 let r = Request { arrival: t + access_us, reading: c.reading, pool: c.pool, service: c.service };
                 self.requests.push(Reverse(r));
@@ -227,7 +235,9 @@ impl Access {
             if c.attempt >= self.ra_max_attempts {
                 state.ra_failures += 1;
                 let r = &c.reading;
-                metrics.lost(SimTime(r.at), r.district, r.group, LossCause::RandomAccess);
+                if !r.bogus {
+                    metrics.lost(SimTime(r.at), r.district, r.group, LossCause::RandomAccess);
+                }
                 continue;
             }
             let wait = (unit(draw(seed, Purpose::Backoff, key(&c), 0)) * self.backoff_us as f64) as u64;
@@ -245,6 +255,7 @@ pub fn access(
     clock: Res<Clock>,
     readings: Res<AccessReadings>,
     devices: Query<&AccessDevice>,
+    outages: Res<Outages>,
     mut access: ResMut<Access>,
     mut metrics: ResMut<Metrics>,
 ) {
@@ -256,17 +267,39 @@ pub fn access(
         let Ok(dev) = devices.get(r.entity) else { continue };
         if dev.pool == UNATTACHED {
             metrics.lost(SimTime(r.at), r.district, r.group, LossCause::OutOfRange);
-        } else if dev.carrier != UNATTACHED {
-            let c = Contender { reading: *r, attempt: 1, pool: dev.pool, class: dev.class, service: dev.service_us };
-            access.contend(r.at, c);
-        } else {
-            metrics.transmitted(true);
-            access.requests.push(Reverse(Request {
-                arrival: r.at,
-                reading: *r,
-                pool: dev.pool,
-                service: dev.service_us,
-            }));
+            continue;
+        }
+        if outages.any()
+            && let Some((radio, site)) = access.pools[dev.pool as usize].site
+        {
+            let cause = if outages.site_down(radio, site as usize, r.at) {
+                Some(LossCause::GatewayDown)
+            } else if !outages.jams.is_empty() && outages.jam_db(radio, site as usize, r.at) > dev.margin_db {
+                Some(LossCause::Jamming)
+            } else {
+                None
+            };
+            if let Some(cause) = cause {
+                metrics.lost(SimTime(r.at), r.district, r.group, cause);
+                continue;
+            }
+        }
+        // A flooding device's extra uplinks follow the reading back to back.
+        let flood = (1..=r.copies)
+            .map(|k| (r.at + u64::from(k) * u64::from(dev.service_us), Reading { copies: k, bogus: true, ..*r }));
+        for (at, reading) in std::iter::once((r.at, *r)).chain(flood) {
+            if dev.carrier != UNATTACHED {
+                let c = Contender { reading, attempt: 1, pool: dev.pool, class: dev.class, service: dev.service_us };
+                access.contend(at, c);
+            } else {
+                count_sent(&mut metrics, &reading, true);
+                access.requests.push(Reverse(Request {
+                    arrival: at,
+                    reading,
+                    pool: dev.pool,
+                    service: dev.service_us,
+                }));
+            }
         }
     }
     // Occasions first: everything they cause arrives after them, and every later occasion is
@@ -285,13 +318,27 @@ pub fn access(
         access.requests.pop();
         let pool = &mut access.pools[req.pool as usize];
         let r = &req.reading;
-        match pool.offer(req.arrival, u64::from(req.service)) {
+        let done = pool.offer(req.arrival, u64::from(req.service));
+        if r.bogus {
+            metrics.attack.flood_delivered += u64::from(done.is_some());
+            continue;
+        }
+        match done {
             Some(done) => {
                 let latency = done + pool.onward_us - r.at;
-                metrics.delivered(SimTime(r.at), r.district, r.group, r.band, SimTime(latency));
+                metrics.delivered(SimTime(r.at), r.sensor, r.district, r.group, r.band, SimTime(latency));
             }
             None => metrics.lost(SimTime(r.at), r.district, r.group, LossCause::Congestion),
         }
+    }
+}
+
+/// Counts an uplink put on the air: a transmission of a reading, or a flood uplink.
+fn count_sent(metrics: &mut Metrics, r: &Reading, first: bool) {
+    if r.bogus {
+        metrics.attack.flood_sent += 1;
+    } else {
+        metrics.transmitted(first);
     }
 }
 

@@ -89,7 +89,9 @@ pub fn attach(scenario: &Scenario, cells: Vec<Site>, aps: Vec<Site>, devices: &[
     for (s, site) in cells.iter().enumerate() {
         for carrier in &cc.carriers {
             let onward = site.backhaul_us + cc.core_latency.0;
-            access.pools.push(Pool::new(usize::from(carrier.servers), cc.max_queue_delay.0, onward));
+            let mut pool = Pool::new(usize::from(carrier.servers), cc.max_queue_delay.0, onward);
+            pool.site = Some((RadioKind::Cellular, s as u32));
+            access.pools.push(pool);
             access.carriers.push(CarrierState {
                 site: s as u32,
                 params: carrier.clone(),
@@ -101,8 +103,10 @@ pub fn attach(scenario: &Scenario, cells: Vec<Site>, aps: Vec<Site>, devices: &[
         }
     }
     let ap_base = access.pools.len();
-    for ap in &aps {
-        access.pools.push(Pool::new(1, scenario.wifi.max_queue_delay.0, ap.backhaul_us));
+    for (a, ap) in aps.iter().enumerate() {
+        let mut pool = Pool::new(1, scenario.wifi.max_queue_delay.0, ap.backhaul_us);
+        pool.site = Some((RadioKind::Wifi, a as u32));
+        access.pools.push(pool);
     }
     let wire_base = access.pools.len();
 
@@ -164,21 +168,29 @@ pub fn attach(scenario: &Scenario, cells: Vec<Site>, aps: Vec<Site>, devices: &[
     let mut out = Vec::with_capacity(devices.len());
     for d in devices {
         let g = &scenario.groups[usize::from(d.group)];
-        let unattached = AccessDevice { pool: UNATTACHED, carrier: UNATTACHED, class: 0, service_us: 0 };
+        let unattached =
+            AccessDevice { pool: UNATTACHED, carrier: UNATTACHED, class: 0, service_us: 0, margin_db: 0.0 };
         let (dev, dist) = match g.radio {
             RadioKind::Wifi => {
                 let l = wifi_links.next().unwrap_or_default();
                 let best =
                     l.heard.iter().max_by(|a, b| a.rssi_dbm.total_cmp(&b.rssi_dbm).then(b.gateway.cmp(&a.gateway)));
-                let dev = best.and_then(|b| wifi::rate_for(f64::from(b.rssi_dbm)).map(|rate| (b.gateway, rate)));
+                let dev =
+                    best.and_then(|b| wifi::rate_for(f64::from(b.rssi_dbm)).map(|rate| (b.gateway, rate, b.rssi_dbm)));
                 match dev {
-                    Some((ap, rate)) => {
+                    Some((ap, rate, rssi)) => {
                         let pool = ap_base + ap as usize;
                         ap_devices[ap as usize] += 1;
                         access.pools[pool].stream_load += wifi::stream_share(g.stream_bps, rate);
                         let service = wifi::exchange_us(u32::from(g.payload_bytes), rate).ceil() as u32;
                         (
-                            AccessDevice { pool: pool as u32, carrier: UNATTACHED, class: 0, service_us: service },
+                            AccessDevice {
+                                pool: pool as u32,
+                                carrier: UNATTACHED,
+                                class: 0,
+                                service_us: service,
+                                margin_db: rssi - wifi::RATES[0].1 as f32,
+                            },
                             l.nearest_m,
                         )
                     }
@@ -192,7 +204,14 @@ pub fn attach(scenario: &Scenario, cells: Vec<Site>, aps: Vec<Site>, devices: &[
                 access.pools.push(p);
                 let bits = f64::from((u32::from(g.payload_bytes) + WIRED_OVERHEAD_BYTES) * 8);
                 let service = (bits / g.link_capacity_bps * 1e6).ceil() as u32;
-                (AccessDevice { pool: pool as u32, carrier: UNATTACHED, class: 0, service_us: service.max(1) }, 0.0)
+                let dev = AccessDevice {
+                    pool: pool as u32,
+                    carrier: UNATTACHED,
+                    class: 0,
+                    service_us: service.max(1),
+                    margin_db: f32::INFINITY,
+                };
+                (dev, 0.0)
             }
             radio => {
                 let Some(tech) = cellular_technology(radio) else {
@@ -205,10 +224,12 @@ pub fn attach(scenario: &Scenario, cells: Vec<Site>, aps: Vec<Site>, devices: &[
                 // The lowest coupling loss is the strongest received power (one TX power).
                 let best =
                     l.heard.iter().max_by(|a, b| a.rssi_dbm.total_cmp(&b.rssi_dbm).then(b.gateway.cmp(&a.gateway)));
-                let class =
-                    best.and_then(|b| params.class_of(g.tx_power_dbm - f64::from(b.rssi_dbm)).map(|k| (b.gateway, k)));
+                let class = best.and_then(|b| {
+                    let cl = g.tx_power_dbm - f64::from(b.rssi_dbm);
+                    params.class_of(cl).map(|k| (b.gateway, k, params.max_coupling_loss_db() - cl))
+                });
                 match class {
-                    Some((site, k)) => {
+                    Some((site, k, margin)) => {
                         let carrier = site as usize * n_tech + t;
                         access.carriers[carrier].devices_by_class[usize::from(k)] += 1;
                         let service = params.uplink_us(k, u32::from(g.payload_bytes)).min(u64::from(u32::MAX)) as u32;
@@ -217,6 +238,7 @@ pub fn attach(scenario: &Scenario, cells: Vec<Site>, aps: Vec<Site>, devices: &[
                             carrier: carrier as u32,
                             class: k,
                             service_us: service,
+                            margin_db: margin as f32,
                         };
                         (dev, l.nearest_m)
                     }

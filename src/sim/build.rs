@@ -10,6 +10,7 @@ use super::access::UNATTACHED;
 use super::attach::{Device, Site, attach};
 use super::coverage::{Coverage, DISTANCE_BAND_M, DISTANCE_BANDS, LinkModel, LinkPoint, SensorLinks};
 use super::energy::{EnergyTables, Link, RadioDraw, Supply, supply_for, tables};
+use super::failures::{SensorAt, Sites};
 use super::mac::GroupMac;
 use super::transmit::DutyCycleRules;
 use crate::model::adr::{AdrParams, AdrState};
@@ -219,6 +220,8 @@ pub struct Layout {
     pub band_sensors: Vec<u64>,
     /// Each sensor's radio.
     pub radios: Vec<RadioKind>,
+    /// Each sensor's group.
+    pub groups: Vec<u16>,
 }
 
 /// EU868 gateways answer in RX1 on the uplink's frequency (its sub-band's duty cycle) and in
@@ -479,6 +482,8 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         .filter(|(_, s)| !s.lora)
         .map(|(id, s)| Device { id: id as u64, group: s.group, x: f64::from(s.x), y: f64::from(s.y) })
         .collect();
+    let site_xy = |v: &[Site]| v.iter().map(|s| (s.x, s.y)).collect::<Vec<_>>();
+    let (cell_xy, ap_xy) = (site_xy(&cells), site_xy(&aps));
     let attached = attach(scenario, cells, aps, &others);
     let assign = |id: usize, l: &SensorLinks| -> u8 {
         let s = &specs[id];
@@ -639,7 +644,10 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
     }
 
     let horizon = scenario.duration + super::MAX_SETTLING;
-    world.insert_resource(super::failures::outages(scenario, &gateways, &layout_sensors, horizon));
+    let sites = Sites { lora: &gateways, cells: &cell_xy, aps: &ap_xy };
+    let at: Vec<SensorAt> =
+        specs.iter().map(|s| SensorAt { x: s.x, y: s.y, group: s.group, district: s.district }).collect();
+    world.insert_resource(super::failures::outages(scenario, &sites, &at, horizon));
     world.insert_resource(Layout {
         sensors: layout_sensors,
         gateways,
@@ -650,6 +658,7 @@ pub fn build(scenario: &Scenario, step: SimTime) -> World {
         gateway_demodulators,
         band_sensors,
         radios,
+        groups: specs.iter().map(|s| s.group).collect(),
     });
     world.insert_resource(attached.access);
     world.insert_resource(energy_tables);

@@ -73,13 +73,18 @@ pub struct MacCtx<'a> {
 /// Whether settling `a` may change the device (ADR): only then does the caller need to look
 /// the device up, which costs a random memory access per uplink.
 pub fn wants_device(a: &Attempt, cfg: &RunConfig) -> bool {
-    cfg.adr.is_some() && a.arrival != u64::MAX
+    cfg.adr.is_some() && a.arrival != u64::MAX && !a.tx.bogus
 }
 
 /// Settles one attempt: ACK, retransmission or repetition, ADR, and the reading's final count.
 /// `device` must be given when [`wants_device`] says so.
 pub fn settle(a: Attempt, device: Option<(&LoraDevice, &mut Adr)>, ctx: &mut MacCtx<'_>) {
     let tx = a.tx;
+    if tx.bogus {
+        // A flood uplink: no ACK, no retry, no ADR, not a reading.
+        ctx.metrics.attack.flood_delivered += u64::from(a.arrival != u64::MAX);
+        return;
+    }
     let mac = ctx.cfg.mac[usize::from(tx.group)];
     let decoded = a.arrival != u64::MAX;
     let arrival = tx.prior_arrival.min(a.arrival);
@@ -115,7 +120,7 @@ pub fn finish(tx: &Planned, arrival: u64, cause: LossCause, metrics: &mut Metric
     if arrival == u64::MAX {
         metrics.lost(at, tx.district, tx.group, cause);
     } else {
-        metrics.delivered(at, tx.district, tx.group, tx.band, SimTime(arrival - tx.generated));
+        metrics.delivered(at, tx.sensor, tx.district, tx.group, tx.band, SimTime(arrival - tx.generated));
     }
 }
 

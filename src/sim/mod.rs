@@ -30,6 +30,7 @@ pub mod failures;
 pub mod gateway;
 pub mod mac;
 pub mod resilience;
+use resilience::Units;
 pub mod sense;
 pub mod sustainability;
 pub mod transmit;
@@ -38,6 +39,7 @@ use bevy_ecs::prelude::*;
 
 use crate::metrics::Metrics;
 use crate::metrics::collect::{ScopeKind, latency_ms};
+use crate::metrics::grid::Grid;
 use crate::metrics::report::*;
 use crate::model::interference::Rule;
 use crate::scenario::Scenario;
@@ -91,13 +93,17 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     let gateways = world.resource::<build::Layout>().gateways.len();
     let district_names: Vec<String> = scenario.city.districts.iter().map(|d| d.name.clone()).collect();
     let group_names: Vec<(String, RadioKind)> = scenario.groups.iter().map(|g| (g.name.clone(), g.radio)).collect();
-    world.insert_resource(Metrics::new(
-        scenario.duration,
-        scenario.bucket,
-        &district_names,
-        &group_names,
-        coverage::DISTANCE_BANDS,
-    ));
+    let mut metrics =
+        Metrics::new(scenario.duration, scenario.bucket, &district_names, &group_names, coverage::DISTANCE_BANDS);
+    if !scenario.failures.is_empty() {
+        // Coverage over time and the outage maps: only worth their counters when something fails.
+        let layout = world.resource::<build::Layout>();
+        let sensors: Vec<(f32, f32, u16)> =
+            layout.sensors.iter().zip(&layout.groups).map(|(s, &g)| (s.0, s.1, g)).collect();
+        let kinds: Vec<&str> = scenario.groups.iter().map(|g| g.kind.id).collect();
+        metrics.grid = Some(Grid::new(scenario.city.side_m, metrics.buckets(), &sensors, &kinds));
+    }
+    world.insert_resource(metrics);
     world.insert_resource(clock::Clock::default());
     world.insert_resource(sense::Readings::default());
     world.insert_resource(access::AccessReadings::default());
@@ -208,9 +214,16 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
     let groups = metrics.scope_reports(ScopeKind::Group, &layout.group_sensors);
     let mut energy = sustainability::energy_report(world, scenario, &groups, &layout.sensors);
     let lifetimes = std::mem::take(&mut energy.sensors);
-    let timeseries = metrics.timeseries();
+    let mut timeseries = metrics.timeseries();
     let outages = world.remove_resource::<failures::Outages>().unwrap_or_default();
-    let resilience = resilience::resilience_report(scenario, &outages, &layout.gateway_ids, &timeseries);
+    let resilience = resilience::resilience_report(
+        scenario,
+        &outages,
+        &Units { lora: &layout.gateway_ids, cells: &access_layout.cells, aps: &access_layout.aps },
+        &metrics,
+        &groups,
+        &mut timeseries,
+    );
     let links: u64 = layout.gateway_reach.iter().sum();
     let slo = evaluate_slo(scenario, &uplinks, &latency_ms);
     Report {

@@ -1,37 +1,72 @@
 //! End-of-run resilience results: each failure window with the delivery ratio before it (its
 //! last four buckets), the lowest during it and the time to recover (back within 0.01 of the
-//! ratio before), each
-//! LoRaWAN gateway's availability, the worst bucket and the worst hour of the run, and the
-//! stretches below the delivery SLO.
+//! ratio before); each gateway's, cell site's and access point's availability; per sensor kind
+//! its availability and its coverage of the city grid over time (also written to the time
+//! series as `coverage`); attacks by compromised devices; the worst failure with delivery maps
+//! before and during it; the worst bucket and the worst hour of the run, and the stretches
+//! below the delivery SLO.
 
+use super::attach::Site;
 use super::failures::Outages;
+use crate::metrics::Metrics;
 use crate::metrics::report::{
-    FailureWindow, GatewayAvailability, ResilienceReport, SloBreach, TimeSeries, WorstBucket,
+    AttackReport, AttackTotals, FailureWindow, GatewayAvailability, GridInfo, KindResilience, LossCause, OutageMaps,
+    ResilienceReport, Sample, ScopeReport, SloBreach, TimeSeries, WorstBucket, WorstFailure,
 };
 use crate::model::failure::total;
 use crate::scenario::Scenario;
-use crate::scenario::types::FailureKind;
+use crate::scenario::types::{AttackKind, RadioKind, Timing};
+
+/// Losses that mean the sensor itself was not working.
+pub const DEVICE_CAUSES: [LossCause; 4] =
+    [LossCause::DeviceFailure, LossCause::PowerOutage, LossCause::BatteryDepleted, LossCause::Isolated];
+
+/// The gateways of every radio, as results name them.
+pub struct Units<'a> {
+    /// LoRaWAN gateway ids.
+    pub lora: &'a [String],
+    /// Cell sites.
+    pub cells: &'a [Site],
+    /// Access points.
+    pub aps: &'a [Site],
+}
 
 /// Delivery ratio recovered when within this of the level before a failure.
 pub const RECOVERY_TOLERANCE: f64 = 0.01;
 /// Buckets before a failure that set its level before.
 pub const PRIOR_BUCKETS: usize = 4;
 
-/// Assembles the `resilience` block.
-pub fn resilience_report(sc: &Scenario, outages: &Outages, ids: &[String], ts: &TimeSeries) -> ResilienceReport {
+/// Assembles the `resilience` block, and adds the coverage rows to the time series.
+pub fn resilience_report(
+    sc: &Scenario,
+    outages: &Outages,
+    units: &Units,
+    metrics: &Metrics,
+    groups: &[ScopeReport],
+    ts: &mut TimeSeries,
+) -> ResilienceReport {
     let duration = sc.duration.0;
-    let gateways: Vec<GatewayAvailability> = ids
+    let availability = |id: &str, radio: RadioKind, w: Option<&Vec<(u64, u64)>>| {
+        let down = w.map_or(0, |w| total(w, duration));
+        GatewayAvailability {
+            id: id.to_string(),
+            radio: radio.name(),
+            availability: 1.0 - down as f64 / duration.max(1) as f64,
+            down_hours: down as f64 / 3.6e9,
+        }
+    };
+    let mut gateways: Vec<GatewayAvailability> = units
+        .lora
         .iter()
         .enumerate()
-        .map(|(g, id)| {
-            let down = outages.down.get(g).map_or(0, |w| total(w, duration));
-            GatewayAvailability {
-                id: id.clone(),
-                availability: 1.0 - down as f64 / duration.max(1) as f64,
-                down_hours: down as f64 / 3.6e9,
-            }
-        })
+        .map(|(g, id)| availability(id, RadioKind::Lorawan, outages.down.get(g)))
         .collect();
+    gateways.extend(
+        units.cells.iter().enumerate().map(|(i, s)| availability(&s.id, RadioKind::Cellular, outages.cell_down.get(i))),
+    );
+    gateways.extend(
+        units.aps.iter().enumerate().map(|(i, s)| availability(&s.id, RadioKind::Wifi, outages.ap_down.get(i))),
+    );
     let mean = if gateways.is_empty() {
         1.0
     } else {
@@ -116,20 +151,132 @@ pub fn resilience_report(sc: &Scenario, outages: &Outages, ids: &[String], ts: &
                 .map(ratio)
                 .fold(1.0, f64::min);
             FailureWindow {
-                kind: match f.kind {
-                    FailureKind::Gateway => "gateway",
-                    FailureKind::Power => "power",
-                    FailureKind::Backhaul => "backhaul",
-                    FailureKind::Storm => "storm",
-                },
-                scope: w.gateway.and_then(|g| ids.get(g)).map_or_else(|| f.scope.clone(), |id| id.clone()),
+                kind: f.kind.name(),
+                scope: w.unit.clone().unwrap_or_else(|| f.scope.clone()),
                 start_h: w.start as f64 / 3.6e9,
-                end_h: w.end as f64 / 3.6e9,
+                end_h: w.end.min(duration) as f64 / 3.6e9,
                 before,
                 lowest,
                 recovered_after_h: recovered.map(|t| t.saturating_sub(w.start) as f64 / 3.6e9),
             }
         })
+        .collect::<Vec<_>>();
+    let attacks = outages
+        .attacks
+        .iter()
+        .map(|a| AttackReport {
+            attack: if a.kind == AttackKind::Flood { "flood" } else { "spoof" },
+            scope: sc.failures[a.failure].scope.clone(),
+            devices: a.devices,
+            start_h: a.start as f64 / 3.6e9,
+            detected_h: (a.detected < a.end.min(duration)).then(|| a.detected as f64 / 3.6e9),
+            end_h: a.end.min(duration) as f64 / 3.6e9,
+        })
         .collect();
-    ResilienceReport { failures, gateways, mean_gateway_availability: mean, worst_bucket, worst_hour, slo_breaches }
+    let isolated = groups.iter().map(|g| g.lost.get(LossCause::Isolated.name()).copied().unwrap_or(0)).sum();
+    let attack_totals = AttackTotals {
+        spoofed_readings: metrics.attack.spoofed,
+        flood_uplinks: metrics.attack.flood_sent,
+        flood_uplinks_delivered: metrics.attack.flood_delivered,
+        isolated_readings: isolated,
+    };
+    let kinds = kind_reports(sc, metrics, groups, ts);
+    // The worst failure: the deepest drop below its level before (the earliest of equals).
+    let worst =
+        failures.iter().zip(&outages.windows).filter(|(f, _)| f.before - f.lowest > RECOVERY_TOLERANCE).max_by(
+            |a, b| (a.0.before - a.0.lowest).total_cmp(&(b.0.before - b.0.lowest)).then(b.1.start.cmp(&a.1.start)),
+        );
+    let (mut worst_failure, mut maps) = (None, None);
+    if let (Some((f, w)), Some(grid)) = (worst, metrics.grid.as_ref()) {
+        let b0 = (w.start / bucket_us.max(1)) as usize;
+        let b1 = (w.end.min(duration).div_ceil(bucket_us.max(1)) as usize).max(b0 + 1);
+        let before = grid.delivery_map(b0.saturating_sub(PRIOR_BUCKETS), b0);
+        let during = grid.delivery_map(b0, b1);
+        let reporting = |m: &[Option<f64>]| m.iter().filter(|c| c.is_some_and(|r| r > 0.0)).count() as u32;
+        worst_failure = Some(WorstFailure {
+            kind: f.kind,
+            scope: f.scope.clone(),
+            start_h: f.start_h,
+            end_h: f.end_h,
+            cells_reporting_before: reporting(&before),
+            cells_reporting_during: reporting(&during),
+        });
+        maps = Some(OutageMaps {
+            label: format!("{} ({}), {:.1} h to {:.1} h", f.kind, f.scope, f.start_h, f.end_h),
+            n: grid.n,
+            cell_m: grid.cell_m,
+            before,
+            during,
+        });
+    }
+    ResilienceReport {
+        failures,
+        gateways,
+        mean_gateway_availability: mean,
+        kinds,
+        grid: metrics.grid.as_ref().map(|g| GridInfo { cells_per_side: g.n, cell_m: g.cell_m }),
+        attacks,
+        attack_totals,
+        worst_failure,
+        worst_bucket,
+        worst_hour,
+        slo_breaches,
+        maps,
+    }
+}
+
+/// Per sensor kind: availability from the groups' losses, and coverage over time from the grid
+/// (a cell counts while a reading of the kind was delivered within one report interval, three
+/// mean intervals for Poisson reporting).
+fn kind_reports(sc: &Scenario, metrics: &Metrics, groups: &[ScopeReport], ts: &mut TimeSeries) -> Vec<KindResilience> {
+    let Some(grid) = metrics.grid.as_ref() else { return Vec::new() };
+    let bucket_us = metrics.bucket_us().max(1);
+    grid.kinds
+        .iter()
+        .enumerate()
+        .map(|(k, kind)| {
+            let members: Vec<usize> = (0..sc.groups.len()).filter(|&g| sc.groups[g].kind.id == kind).collect();
+            let (mut generated, mut down, mut sensors) = (0, 0, 0);
+            let mut window = 1;
+            for &g in &members {
+                let Some(r) = groups.get(g) else { continue };
+                generated += r.generated;
+                sensors += r.sensors;
+                down += DEVICE_CAUSES.iter().map(|c| r.lost.get(c.name()).copied().unwrap_or(0)).sum::<u64>();
+                let group = &sc.groups[g];
+                let span = match group.timing {
+                    Timing::Poisson => 3 * group.report_every.0,
+                    _ => group.report_every.0 + group.jitter.0,
+                };
+                window = window.max(span.div_ceil(bucket_us) as usize);
+            }
+            let coverage = grid.coverage(k, window);
+            let scope = format!("kind:{kind}");
+            for (b, c) in coverage.iter().enumerate() {
+                if let Some(c) = c {
+                    ts.rows.push(Sample {
+                        time_s: b as f64 * ts.bucket_s,
+                        metric: "coverage",
+                        scope: scope.clone(),
+                        value: *c,
+                    });
+                }
+            }
+            let known: Vec<(usize, f64)> = coverage.iter().enumerate().filter_map(|(b, c)| c.map(|c| (b, c))).collect();
+            let min = known.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, 1.0));
+            KindResilience {
+                kind: kind.clone(),
+                sensors,
+                availability: if generated == 0 { 1.0 } else { 1.0 - down as f64 / generated as f64 },
+                cells: grid.deployed_cells(k),
+                coverage_mean: if known.is_empty() {
+                    1.0
+                } else {
+                    known.iter().map(|x| x.1).sum::<f64>() / known.len() as f64
+                },
+                coverage_min: min.1,
+                coverage_min_at_h: min.0 as f64 * bucket_us as f64 / 3.6e9,
+            }
+        })
+        .collect()
 }

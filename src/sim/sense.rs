@@ -17,7 +17,7 @@ use super::build::{GroupTiming, LoraDevice, RunConfig, Sensor};
 use super::calendar::Calendar;
 use super::clock::Clock;
 use super::energy::{EnergyTables, Supply};
-use super::failures::Outages;
+use super::failures::{Conduct, Outages};
 use crate::metrics::{LossCause, Metrics};
 use crate::model::random::{Purpose, draw, exponential, unit};
 use crate::time::SimTime;
@@ -39,6 +39,10 @@ pub struct Reading {
     pub group: u16,
     /// Sensor distance band.
     pub band: u8,
+    /// A flooding device's extra uplinks after this one; for a flood uplink itself, its number.
+    pub copies: u16,
+    /// A flood uplink (not a reading): it loads the network and is counted apart.
+    pub bogus: bool,
 }
 
 /// This step's readings, in (time, sensor) order.
@@ -103,7 +107,7 @@ pub fn sense(
         // Nothing reads bevy's change ticks, and writing them costs a cache miss per report.
         let sensor = sensor.bypass_change_detection();
         sensor.readings += 1;
-        metrics.generated(SimTime(t), sensor.district, sensor.group, sensor.band);
+        metrics.generated(SimTime(t), sensor.id, sensor.district, sensor.group, sensor.band);
         let id = sensor.id;
         // Nothing reads bevy's change ticks, and writing them costs a cache miss per report.
         let mut lora = lora.as_mut().map(|d| d.bypass_change_detection());
@@ -112,17 +116,26 @@ pub fn sense(
         if next < cfg.duration.0 {
             calendar.push(SimTime(next), entity);
         }
+        let mut copies = 0;
         if outages.any() {
+            let conduct = outages.conduct(id, t);
             let cause = if outages.sensor_broken(sensor.id, t) {
                 Some(LossCause::DeviceFailure)
             } else if outages.sensor_unpowered(usize::from(sensor.group), usize::from(sensor.district), t) {
                 Some(LossCause::PowerOutage)
+            } else if conduct == Conduct::Isolated {
+                Some(LossCause::Isolated)
             } else {
                 None
             };
             if let Some(cause) = cause {
                 metrics.lost(SimTime(t), sensor.district, sensor.group, cause);
                 continue;
+            }
+            match conduct {
+                Conduct::Spoof => metrics.attack.spoofed += 1,
+                Conduct::Flood(k) => copies = (k - 1).min(u32::from(u16::MAX)) as u16,
+                _ => {}
             }
         }
         if t >= sensor.check_at
@@ -149,6 +162,8 @@ pub fn sense(
             district: sensor.district,
             group: sensor.group,
             band: sensor.band,
+            copies,
+            bogus: false,
         });
     }
 }

@@ -25,7 +25,7 @@ use crate::metrics::report::TxRecord;
 use crate::metrics::{LossCause, Metrics};
 use crate::model::duty_cycle::DutyCycleTracker;
 use crate::model::random::{Purpose, below, draw};
-use crate::scenario::types::DutyCyclePolicy;
+use crate::scenario::types::{DutyCyclePolicy, RadioKind};
 
 /// One uplink as one gateway receives it.
 #[derive(Clone, Copy, Debug)]
@@ -154,6 +154,10 @@ pub struct Planned {
     /// Not yet planned: `start` is when the device wants to send (its reading or retry timer);
     /// channel, airtime and the rest are filled in when the transmit system plans it.
     pub unplanned: bool,
+    /// A flooding device's extra uplinks to send after this one; for a flood uplink, its number.
+    pub copies: u16,
+    /// A flood uplink: on the air like any other, but not a reading.
+    pub bogus: bool,
 }
 
 impl Planned {
@@ -176,11 +180,13 @@ impl Planned {
             attempt: 1,
             prior_arrival: u64::MAX,
             unplanned: true,
+            copies: r.copies,
+            bogus: false,
         }
     }
 
-    fn key(&self) -> (u64, u32, u64, u8) {
-        (self.start, self.sensor, self.generated, self.attempt)
+    fn key(&self) -> (u64, u32, u64, u8, bool, u16) {
+        (self.start, self.sensor, self.generated, self.attempt, self.bogus, self.copies)
     }
 }
 
@@ -318,12 +324,30 @@ pub fn transmit(
             reach: dev.reach,
             tx_offset_db: dev.tx_offset_db,
             unplanned: false,
+            copies: 0,
             ..t
         };
-        if start < step_end {
-            batch.push(p);
-        } else {
-            out.deferred.0.push(Reverse(p));
+        // A flooding device sends its extra uplinks back to back, on random channels, ignoring
+        // the duty cycle.
+        let flood = (1..=t.copies).map(|k| {
+            let x = draw(cfg.seed, Purpose::Channel, u64::from(t.sensor), counter ^ u64::from(k) << 48);
+            Planned {
+                start: start + u64::from(k) * airtime,
+                channel: below(x, u64::from(cfg.channels)) as u8,
+                copies: k,
+                bogus: true,
+                ..p
+            }
+        });
+        for p in std::iter::once(p).chain(flood) {
+            if p.bogus {
+                dev.draw.uplink(&e.profile, tx_ma, airtime, 0, 0);
+            }
+            if p.start < step_end {
+                batch.push(p);
+            } else {
+                out.deferred.0.push(Reverse(p));
+            }
         }
     }
     // Gateways need their inboxes in start order; delayed uplinks may start anywhere in the step.
@@ -339,7 +363,11 @@ pub fn transmit(
 /// Sends one planned transmission to every gateway that hears it at its SF and power; an
 /// attempt nobody hears is settled at once as out of range.
 fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, out: &mut TransmitOut) {
-    out.metrics.transmitted(p.attempt == 1);
+    if p.bogus {
+        out.metrics.attack.flood_sent += 1;
+    } else {
+        out.metrics.transmitted(p.attempt == 1);
+    }
     if let Some(trace) = out.trace.0.as_mut() {
         trace.push(TxRecord {
             sensor: p.sensor,
@@ -353,12 +381,17 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, 
     let seq = out.inflight.next_seq();
     let end = p.start + u64::from(p.airtime);
     let mut heard = 0;
-    let mut down = false;
-    let storm_db = if out.outages.storms.is_empty() { 0.0 } else { out.outages.storm_loss_db(p.sensor, p.start) };
+    let (mut down, mut jammed) = (false, false);
+    let outages = &out.outages;
+    let storm_db = if outages.storms.is_empty() { 0.0 } else { outages.storm_loss_db(p.sensor, p.start) };
     for link in coverage.reach(p.reach) {
         let rssi_dbm = link.rssi_dbm + p.tx_offset_db - storm_db;
-        if rssi_dbm >= sens && out.outages.gateway_down(link.gateway as usize, p.start) {
+        let g = link.gateway as usize;
+        let jam_db = if outages.jams.is_empty() { 0.0 } else { outages.jam_db(RadioKind::Lorawan, g, p.start) };
+        if rssi_dbm >= sens && outages.gateway_down(g, p.start) {
             down = true;
+        } else if rssi_dbm >= sens && rssi_dbm < sens + jam_db {
+            jammed = true;
         } else if rssi_dbm >= sens {
             out.air.inbox[link.gateway as usize].push(Rx {
                 uplink: seq,
@@ -372,7 +405,16 @@ fn dispatch(p: &Planned, cfg: &RunConfig, coverage: &Coverage, last_step: bool, 
         }
     }
     if heard == 0 {
-        let cause = if down { LossCause::GatewayDown } else { LossCause::OutOfRange };
+        if p.bogus {
+            return;
+        }
+        let cause = if down {
+            LossCause::GatewayDown
+        } else if jammed {
+            LossCause::Jamming
+        } else {
+            LossCause::OutOfRange
+        };
         let attempt = Attempt { tx: *p, end, arrival: u64::MAX, cause, best: None };
         let mut ctx = MacCtx { cfg, metrics: &mut out.metrics, deferred: &mut out.deferred, gateways: None, last_step };
         mac::settle(attempt, None, &mut ctx);
