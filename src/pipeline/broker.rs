@@ -10,7 +10,8 @@
 //! - `offline` windows are when a client is disconnected (it consumes nothing). A QoS 1
 //!   subscription (persistent session) keeps queueing for it, up to the limit; a QoS 0 message
 //!   for an offline client is dropped on arrival (`client_offline`), as mosquitto does unless
-//!   `queue_qos0_messages` is set. A message being consumed when the client drops is finished
+//!   `queue_qos0_messages` is set; QoS 0 messages queued before the client dropped stay queued.
+//!   A message being consumed when the client drops is finished
 //!   after it reconnects (the stage outage rule).
 //! - Nothing blocks: the broker never pushes back on publishers.
 
@@ -66,12 +67,8 @@ impl BrokerConfig {
         if self.consumer_workers == 0 {
             return Err(format!("{n}: consumer_workers must be at least 1"));
         }
-        super::stage::StageConfig {
-            name: n.clone(),
-            service: self.consumer_service.clone(),
-            ..Default::default()
-        }
-        .validate()?;
+        super::stage::StageConfig { name: n.clone(), service: self.consumer_service.clone(), ..Default::default() }
+            .validate()?;
         self.offline.iter().try_for_each(|(c, w)| validate_outages(&format!("{n} (client {c})"), w))
     }
 }
@@ -118,8 +115,11 @@ mod tests {
     #[test]
     fn burst_beyond_the_limit() {
         // 5000 publishes at once: 1 consumed, 1000 queued, 3999 dropped; all delivered that fit.
-        let mut p = Pipeline::new(&PipelineConfig { hops: vec![HopConfig::Broker(BrokerConfig::default())], ..Default::default() }, 1)
-            .expect("valid");
+        let mut p = Pipeline::new(
+            &PipelineConfig { hops: vec![HopConfig::Broker(BrokerConfig::default())], ..Default::default() },
+            1,
+        )
+        .expect("valid");
         for k in 0..5000 {
             p.offer(publish(k, 0, 1));
         }
@@ -134,7 +134,10 @@ mod tests {
         let run = |qos| {
             let broker = BrokerConfig { qos, offline: offline.clone(), ..Default::default() };
             let config = PipelineConfig {
-                hops: vec![HopConfig::Stage(StageConfig { service: Service::Constant { us: 10 }, ..Default::default() }), HopConfig::Broker(broker)],
+                hops: vec![
+                    HopConfig::Stage(StageConfig { service: Service::Constant { us: 10 }, ..Default::default() }),
+                    HopConfig::Broker(broker),
+                ],
                 ..Default::default()
             };
             let mut p = Pipeline::new(&config, 1).expect("valid");

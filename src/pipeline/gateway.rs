@@ -124,7 +124,8 @@ mod tests {
         assert_eq!(r.hops[0].sojourn.max_us, 1_005_000);
         assert_eq!(r.end_to_end.latency.max_us, 1_005_000);
         // Oracle: compression 0.5 halves the bytes, so 0.5 s + 5 ms.
-        let mut p = pipeline(GatewayConfig { bandwidth_bps: 8000, latency_us: 5000, compression: 0.5, ..Default::default() });
+        let mut p =
+            pipeline(GatewayConfig { bandwidth_bps: 8000, latency_us: 5000, compression: 0.5, ..Default::default() });
         p.offer(reading(0, 0, 7, 1000));
         assert_eq!(p.finish(10_000_000).end_to_end.latency.max_us, 505_000);
         assert_eq!(transmission_us(3, 1_000_000_000), 1);

@@ -39,7 +39,10 @@ impl Default for LatencyRecorder {
 impl LatencyRecorder {
     /// Records one sample.
     pub fn record(&mut self, us: u64) {
-        self.histogram.saturating_record(us);
+        // `saturating_record` would clamp instead of growing the auto-resizing histogram.
+        if self.histogram.record(us).is_err() {
+            self.histogram.saturating_record(us);
+        }
         self.min_us = if self.count == 0 { us } else { self.min_us.min(us) };
         self.max_us = self.max_us.max(us);
         self.count += 1;

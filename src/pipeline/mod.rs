@@ -7,9 +7,11 @@
 //! processed strictly before it), then [`Pipeline::finish`] for a [`PipelineReport`]. No bevy,
 //! no scenario parsing: this module is pure and can be driven from the engine or a test.
 //!
-//! Engine: a binary heap of events keyed by (time µs, sequence number), so ties are broken by
-//! scheduling order and every run is reproducible; cost grows with messages x hops, never with
-//! simulated time. Every random draw is `Purpose::Service` keyed by (seed, first message id of
+//! Engine: a binary heap of events keyed by (time µs, arrival-before-internal, sequence
+//! number), so ties are broken deterministically: at one instant, arrivals from the network
+//! come first in offer order, then the engine's own events in scheduling order. A run is the
+//! same whether messages are offered all at once or just before they are due. Cost grows with
+//! messages x hops, never with simulated time. Every random draw is `Purpose::Service` keyed by (seed, first message id of
 //! the batch * 64 + hop index), so results do not depend on event or thread order. Message ids
 //! should be unique per run.
 //!
@@ -245,16 +247,26 @@ enum Ev {
     Flush { hop: usize, st: usize, generation: u64 },
 }
 
+/// A scheduled event. Order: time, then arrivals from the network before everything else at
+/// that instant (so an arrival sees the queue before a same-instant departure, and offering
+/// messages early or just in time gives identical runs), then scheduling order.
 #[derive(Debug)]
 struct Entry {
     t: u64,
+    internal: bool,
     seq: u64,
     ev: Ev,
 }
 
+impl Entry {
+    fn key(&self) -> (u64, bool, u64) {
+        (self.t, self.internal, self.seq)
+    }
+}
+
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        (self.t, self.seq) == (other.t, other.seq)
+        self.key() == other.key()
     }
 }
 impl Eq for Entry {}
@@ -264,9 +276,9 @@ impl PartialOrd for Entry {
     }
 }
 impl Ord for Entry {
-    // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come out first.
+    // Reversed: BinaryHeap is a max-heap and the earliest key must come out first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.t, other.seq).cmp(&(self.t, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -415,7 +427,7 @@ impl Pipeline {
 
     fn schedule(&mut self, t: u64, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Entry { t, seq: self.seq, ev });
+        self.heap.push(Entry { t, internal: !matches!(ev, Ev::Offer(_)), seq: self.seq, ev });
     }
 
     fn handle(&mut self, now: u64, ev: Ev) {
@@ -730,5 +742,233 @@ impl Pipeline {
             hop.depth_seen[st] = d;
             hop.stats.depth.add(now, delta);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stage::tests::{msg, poisson, run};
+    use super::*;
+
+    #[test]
+    fn littles_law_at_every_stage_of_a_chain() {
+        // Poisson 500/s into M/M/1 (rho 0.5) -> M/M/2 (3 ms, rho 0.75) -> M/D/1 (1.5 ms, rho 0.75).
+        let arrivals = poisson(51, 200_000, 2000.0);
+        let stages = vec![
+            StageConfig { name: "a".into(), service: Service::Exponential { mean_us: 1000.0 }, ..Default::default() },
+            StageConfig {
+                name: "b".into(),
+                workers: 2,
+                service: Service::Exponential { mean_us: 3000.0 },
+                ..Default::default()
+            },
+            StageConfig { name: "c".into(), service: Service::Constant { us: 1500 }, ..Default::default() },
+        ];
+        // Stop at the last arrival: messages still inside count in L but not in W.
+        let end = arrivals[arrivals.len() - 1];
+        let r = run(stages, &arrivals, end, 8);
+        for h in &r.hops {
+            // Oracle: L = lambda W, lambda = arrivals / elapsed, W = mean sojourn.
+            let lw = h.arrived as f64 / r.elapsed_s * h.mean_sojourn_ms / 1e3;
+            assert!((h.mean_in_system - lw).abs() / lw < 0.02, "{}: L = {}, lambda W = {lw}", h.name, h.mean_in_system);
+        }
+        // Oracle: the first stage is M/M/1 with rho = 0.5, so L = rho / (1 - rho) = 1.
+        assert!((r.hops[0].mean_in_system - 1.0).abs() < 0.03, "L = {}", r.hops[0].mean_in_system);
+        // Oracle: end to end, the sum of the stages' L is lambda times the mean end-to-end latency.
+        let l: f64 = r.hops.iter().map(|h| h.mean_in_system).sum();
+        let lw = r.end_to_end.published as f64 / r.elapsed_s * r.end_to_end.latency_ms.mean / 1e3;
+        assert!((l - lw).abs() / lw < 0.02, "sum L = {l}, lambda W = {lw}");
+    }
+
+    /// An overloaded chain of every hop kind with the given policy everywhere it applies.
+    fn overloaded(policy: Overflow, aggregate: bool) -> PipelineConfig {
+        let gateway = GatewayConfig {
+            capacity: Some(6),
+            overflow: policy,
+            bandwidth_bps: 16_000,
+            latency_us: 20_000,
+            batch: Some(Batch { size: 4, linger_us: 10_000 }),
+            compression: 0.8,
+            aggregation: aggregate.then_some(Aggregation { readings: 3, max_wait_us: 30_000, bytes: None }),
+            outages: BTreeMap::from([(1, vec![(200_000, 600_000)])]),
+            ..Default::default()
+        };
+        let a = StageConfig {
+            name: "ingest".into(),
+            workers: 2,
+            service: Service::Exponential { mean_us: 3000.0 },
+            capacity: Some(10),
+            overflow: policy,
+            outages: vec![(1_000_000, 1_300_000)],
+            ..Default::default()
+        };
+        let b = StageConfig {
+            name: "store".into(),
+            service: Service::LogNormal { median_us: 4000.0, sigma: 0.8 },
+            capacity: Some(3),
+            overflow: policy,
+            batch: Some(Batch { size: 2, linger_us: 2000 }),
+            ..Default::default()
+        };
+        let broker = BrokerConfig {
+            qos: Qos::AtMostOnce,
+            max_queued_messages: 20,
+            consumer_service: Service::Exponential { mean_us: 6000.0 },
+            offline: BTreeMap::from([(2, vec![(500_000, 900_000)])]),
+            ..Default::default()
+        };
+        PipelineConfig {
+            hops: vec![
+                HopConfig::Gateway(gateway),
+                HopConfig::Stage(a),
+                HopConfig::Stage(b),
+                HopConfig::Broker(broker),
+            ],
+            depth_bucket_us: 100_000,
+        }
+    }
+
+    /// 6000 messages at about 3000/s from four gateways and a few gateway-less sensors.
+    fn traffic() -> Vec<Message> {
+        poisson(61, 6000, 333.0)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let i = i as u64;
+                Message {
+                    id: i,
+                    intended_us: t.saturating_sub(i % 7 * 1000),
+                    arrival_us: t,
+                    gateway: (!i.is_multiple_of(5)).then_some((i % 4) as u32),
+                    client: (i % 3) as u32,
+                    bytes: 20 + (i % 40) as u32,
+                }
+            })
+            .collect()
+    }
+
+    fn run_traffic(config: &PipelineConfig, seed: u64, end: u64) -> PipelineReport {
+        let mut p = Pipeline::new(config, seed).expect("valid");
+        traffic().into_iter().for_each(|m| p.offer(m));
+        p.finish(end)
+    }
+
+    fn assert_conserved(r: &PipelineReport, label: &str) {
+        let e = &r.end_to_end;
+        for h in &r.hops {
+            // Oracle: conservation at the hop, in messages and in readings.
+            assert_eq!(h.arrived, h.passed + h.merged + h.dropped_total() + h.in_flight, "{label} {}", h.name);
+            let rd: u64 = h.readings.dropped.values().sum();
+            assert_eq!(h.readings.arrived, h.readings.passed + rd + h.readings.in_flight, "{label} {}", h.name);
+        }
+        // What a hop passes, the next one receives (gateway-less messages join at hop 1).
+        assert_eq!(r.hops[1].arrived, r.hops[0].passed + r.hops[0].bypassed, "{label}");
+        for w in r.hops[1..].windows(2) {
+            assert_eq!(w[1].arrived, w[0].passed, "{label} {}", w[1].name);
+            assert_eq!(w[1].readings.arrived, w[0].readings.passed, "{label} {}", w[1].name);
+        }
+        assert_eq!(e.delivered, r.hops[3].passed, "{label}");
+        // Oracle: every message is delivered, dropped once, merged or in flight.
+        assert_eq!(e.published, e.delivered + e.dropped + e.merged + e.in_flight, "{label}");
+        assert_eq!(e.published_readings, e.delivered_readings + e.dropped_readings + e.in_flight_readings, "{label}");
+        assert_eq!(e.dropped, r.hops.iter().map(HopReport::dropped_total).sum::<u64>(), "{label}");
+    }
+
+    #[test]
+    fn accounting_holds_on_an_overloaded_chain_with_every_policy() {
+        for policy in [Overflow::DropNewest, Overflow::DropOldest, Overflow::Block] {
+            for aggregate in [false, true] {
+                let config = overloaded(policy, aggregate);
+                for end in [700_000, 1_200_000, 60_000_000] {
+                    let r = run_traffic(&config, 4, end);
+                    let label = format!("{policy:?} aggregate={aggregate} end={end}");
+                    assert_conserved(&r, &label);
+                    assert!(r.end_to_end.dropped > 0, "{label}: overloaded, so something drops");
+                    if policy == Overflow::Block {
+                        // Backpressure: only the broker (which never blocks) drops.
+                        assert!(r.hops[..3].iter().all(|h| h.dropped.is_empty()), "{label}");
+                    }
+                    if end == 60_000_000 {
+                        assert_eq!(r.end_to_end.in_flight, 0, "{label}: drained");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_report_whether_offered_upfront_or_streamed() {
+        let config = overloaded(Overflow::DropOldest, true);
+        let upfront = run_traffic(&config, 9, 5_000_000);
+        let mut p = Pipeline::new(&config, 9).expect("valid");
+        for m in traffic() {
+            p.advance_to(m.arrival_us);
+            p.offer(m);
+        }
+        let streamed = p.finish(5_000_000);
+        let json = |r: &PipelineReport| serde_json::to_string(r).expect("serialises");
+        assert_eq!(json(&upfront), json(&streamed));
+        assert_eq!(json(&upfront), json(&run_traffic(&config, 9, 5_000_000)));
+        for (a, b) in upfront.hops.iter().zip(&streamed.hops) {
+            assert_eq!(a.depth, b.depth);
+        }
+        assert_ne!(json(&upfront), json(&run_traffic(&config, 10, 5_000_000)));
+    }
+
+    #[test]
+    fn block_holds_the_upstream_worker_and_drops_nothing() {
+        // 20 messages at once into a 1 ms stage feeding a 10 ms stage with room for 2 waiting.
+        let a = StageConfig { name: "a".into(), ..Default::default() };
+        let b = StageConfig {
+            name: "b".into(),
+            service: Service::Constant { us: 10_000 },
+            capacity: Some(2),
+            overflow: Overflow::Block,
+            ..Default::default()
+        };
+        let r = run(vec![a, b], &[0; 20], 1_000_000, 1);
+        // Oracle: b is busy from 1 ms on, one message per 10 ms: the last leaves at 201 ms.
+        assert_eq!(r.end_to_end.delivered, 20);
+        assert_eq!(r.end_to_end.dropped, 0);
+        assert_eq!(r.end_to_end.latency.max_us, 201_000);
+        // a's worker served 20 ms in all but was held blocked most of the time.
+        assert!((r.hops[0].utilisation - 0.02).abs() < 1e-9, "{}", r.hops[0].utilisation);
+        assert_eq!(r.hops[1].depth.max[0], 2);
+    }
+
+    #[test]
+    fn blocking_first_hop_keeps_an_inbox() {
+        let a = StageConfig { capacity: Some(1), overflow: Overflow::Block, ..Default::default() };
+        let r = run(vec![a], &[0; 20], 1_000_000, 1);
+        // Oracle: 1 in service, 1 waiting, 18 in the inbox; nothing lost; served 1 per ms.
+        assert_eq!((r.end_to_end.delivered, r.end_to_end.dropped), (20, 0));
+        assert_eq!(r.hops[0].depth.max[0], 19);
+        assert_eq!(r.end_to_end.latency.max_us, 20_000);
+    }
+
+    #[test]
+    fn latency_counts_from_the_intended_time() {
+        let config = PipelineConfig { hops: vec![HopConfig::Stage(StageConfig::default())], ..Default::default() };
+        let mut p = Pipeline::new(&config, 1).expect("valid");
+        p.offer(Message { arrival_us: 5_000_000, ..msg(0, 0) });
+        let r = p.finish(10_000_000);
+        // Oracle: intended 0, arrival 5 s, 1 ms service: end to end 5.001 s, sojourn 1 ms.
+        assert_eq!(r.end_to_end.latency.max_us, 5_001_000);
+        assert!(r.end_to_end.latency_ms.max >= 5000.0);
+        assert_eq!(r.hops[0].sojourn.max_us, 1000);
+    }
+
+    #[test]
+    fn invalid_configs_are_errors() {
+        let bad = |h: HopConfig| Pipeline::new(&PipelineConfig { hops: vec![h], ..Default::default() }, 0).is_err();
+        assert!(bad(HopConfig::Stage(StageConfig { workers: 0, ..Default::default() })));
+        assert!(bad(HopConfig::Stage(StageConfig {
+            service: Service::Exponential { mean_us: -1.0 },
+            ..Default::default()
+        })));
+        assert!(bad(HopConfig::Stage(StageConfig { outages: vec![(5, 5)], ..Default::default() })));
+        assert!(bad(HopConfig::Gateway(GatewayConfig { bandwidth_bps: 0, ..Default::default() })));
+        assert!(bad(HopConfig::Broker(BrokerConfig { consumer_workers: 0, ..Default::default() })));
+        assert!(Pipeline::new(&PipelineConfig::default(), 0).is_err());
     }
 }

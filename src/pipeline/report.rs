@@ -156,7 +156,11 @@ impl HopStats {
 }
 
 fn causes(counts: &[u64; DropCause::ALL.len()]) -> BTreeMap<String, u64> {
-    DropCause::ALL.iter().filter(|c| counts[**c as usize] > 0).map(|c| (c.as_str().to_string(), counts[*c as usize])).collect()
+    DropCause::ALL
+        .iter()
+        .filter(|c| counts[**c as usize] > 0)
+        .map(|c| (c.as_str().to_string(), counts[*c as usize]))
+        .collect()
 }
 
 /// Counts in readings (an aggregate message carries several).
@@ -212,7 +216,8 @@ pub struct HopReport {
     pub mean_sojourn_ms: f64,
     /// Time-average number of messages in the hop (L in Little's law).
     pub mean_in_system: f64,
-    /// Busy worker-time / (workers x stations x elapsed).
+    /// Busy worker-time / (workers x stations x elapsed). A worker is busy from the start to the
+    /// end of a service, including time frozen by an outage, but not while blocked (Block).
     pub utilisation: f64,
     /// Messages passed per second of elapsed time.
     pub throughput_per_s: f64,

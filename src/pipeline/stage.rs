@@ -53,10 +53,8 @@ impl Service {
             Service::Constant { us } => return us.max(1),
             Service::Exponential { mean_us } => exponential(draw(seed, Purpose::Service, entity, 0), mean_us),
             Service::LogNormal { median_us, sigma } => {
-                let z = standard_normal(
-                    draw(seed, Purpose::Service, entity, 0),
-                    draw(seed, Purpose::Service, entity, 1),
-                );
+                let z =
+                    standard_normal(draw(seed, Purpose::Service, entity, 0), draw(seed, Purpose::Service, entity, 1));
                 median_us * (sigma * z).exp()
             }
         };
@@ -155,7 +153,12 @@ impl StageConfig {
 }
 
 /// Checks a batch size and that a blocking queue can always form a batch.
-pub(super) fn validate_batch(hop: &str, batch: Option<Batch>, cap: Option<u32>, overflow: Overflow) -> Result<(), String> {
+pub(super) fn validate_batch(
+    hop: &str,
+    batch: Option<Batch>,
+    cap: Option<u32>,
+    overflow: Overflow,
+) -> Result<(), String> {
     if batch.is_some_and(|b| b.size == 0) {
         return Err(format!("{hop}: batch size must be at least 1"));
     }
@@ -286,7 +289,7 @@ impl Station {
 pub(super) mod tests {
     use super::super::{HopConfig, Message, Pipeline, PipelineConfig, PipelineReport};
     use super::*;
-    
+
     /// Poisson arrival times (µs) with mean gap `mean_gap_us`, from the ReportTiming stream.
     pub(crate) fn poisson(seed: u64, n: u64, mean_gap_us: f64) -> Vec<u64> {
         let mut t = 0.0;
@@ -358,28 +361,48 @@ pub(super) mod tests {
         // K = 5 (one in service + 4 waiting), rho = 0.8.
         let (rho, k) = (0.8f64, 5);
         let arrivals = poisson(21, 200_000, 1250.0);
-        let stage = StageConfig {
-            service: Service::Exponential { mean_us: 1000.0 },
-            capacity: Some(k - 1),
-            overflow: Overflow::DropNewest,
-            ..Default::default()
-        };
-        let r = run(vec![stage], &arrivals, arrivals[arrivals.len() - 1] + 60_000_000, 3);
-        let hop = &r.hops[0];
-        let p = hop.dropped["queue_full"] as f64 / hop.arrived as f64;
+        let end = arrivals[arrivals.len() - 1] + 60_000_000;
         // Oracle: P_block = (1 - rho) rho^K / (1 - rho^(K+1)) = 0.0888 for rho = 0.8, K = 5.
+        // Dropping the oldest instead of the newest leaves the number in system, and so the loss
+        // rate, unchanged.
         let oracle = (1.0 - rho) * rho.powi(k as i32) / (1.0 - rho.powi(k as i32 + 1));
-        assert!((p - oracle).abs() / oracle < 0.05, "P_block = {p}, oracle {oracle}");
+        for (overflow, cause) in [(Overflow::DropNewest, "queue_full"), (Overflow::DropOldest, "dropped_oldest")] {
+            let stage = StageConfig {
+                service: Service::Exponential { mean_us: 1000.0 },
+                capacity: Some(k - 1),
+                overflow,
+                ..Default::default()
+            };
+            let r = run(vec![stage], &arrivals, end, 3);
+            let hop = &r.hops[0];
+            let p = hop.dropped[cause] as f64 / hop.arrived as f64;
+            assert!((p - oracle).abs() / oracle < 0.05, "{overflow:?}: P_block = {p}, oracle {oracle}");
+        }
+    }
+
+    #[test]
+    fn drop_oldest_keeps_the_newest() {
+        // Five at once into a 1 ms stage with room for 2: #0 in service, #1 and #2 pushed out
+        // by #3 and #4, which leave at 2 and 3 ms.
+        let stage = StageConfig { capacity: Some(2), overflow: Overflow::DropOldest, ..Default::default() };
+        let r = run(vec![stage], &[0; 5], 1_000_000, 1);
+        assert_eq!(r.hops[0].dropped.get("dropped_oldest"), Some(&2));
+        assert_eq!(r.end_to_end.delivered, 3);
+        assert_eq!(r.end_to_end.latency.max_us, 3000);
     }
 
     #[test]
     fn md1_waiting_time() {
-        // M/D/1: lambda = 700/s, constant 1 ms service, rho = 0.7.
-        let (rho, mu) = (0.7, 1000.0);
-        let arrivals = poisson(31, 200_000, 1e6 / 700.0);
-        let r = run(vec![StageConfig::default()], &arrivals, arrivals[arrivals.len() - 1] + 60_000_000, 1);
+        // M/D/1: Poisson 700/s, constant 1 ms service (mu = 1000/s), rho = 0.7.
+        let mu = 1000.0;
+        let arrivals = poisson(31, 300_000, 1e6 / 700.0);
+        let last = arrivals[arrivals.len() - 1];
+        let r = run(vec![StageConfig::default()], &arrivals, last + 60_000_000, 1);
         let wq_ms = r.hops[0].wait_ms.mean;
-        // Oracle: Wq = rho / (2 mu (1 - rho)) = 1.1667 ms.
+        // Oracle: Wq = rho / (2 mu (1 - rho)) = 1.1667 ms at rho = 0.7, taken at the sample's own
+        // rate (rho = 0.698 here) because Wq is steep in rho; the estimate's standard error is
+        // then about 1 %.
+        let rho = arrivals.len() as f64 / last as f64 * 1e6 / mu;
         let oracle = rho / (2.0 * mu * (1.0 - rho)) * 1e3;
         assert!((wq_ms - oracle).abs() / oracle < 0.03, "Wq = {wq_ms} ms, oracle {oracle} ms");
     }
@@ -443,7 +466,11 @@ pub(super) mod tests {
     #[test]
     fn work_in_progress_resumes_after_an_outage() {
         // 100 ms of work from 950 ms; outage [1 s, 2 s): 50 ms before, 50 ms after.
-        let stage = StageConfig { service: Service::Constant { us: 100_000 }, outages: vec![(1_000_000, 2_000_000)], ..Default::default() };
+        let stage = StageConfig {
+            service: Service::Constant { us: 100_000 },
+            outages: vec![(1_000_000, 2_000_000)],
+            ..Default::default()
+        };
         let r = run(vec![stage], &[950_000], 5_000_000, 1);
         assert_eq!(r.hops[0].sojourn.max_us, 1_100_000);
     }
