@@ -7,7 +7,8 @@ use std::path::Path;
 use crate::metrics::Report;
 use crate::scenario::Scenario;
 use crate::scenario::cities::City;
-use crate::scenario::validate::FailureTiming;
+use crate::scenario::types::FailureKind;
+use crate::scenario::validate::{FailureTiming, UNTIL_THE_END};
 
 /// The end-of-run summary.
 pub fn summary(r: &Report, out: &Path) -> String {
@@ -49,6 +50,29 @@ pub fn summary(r: &Report, out: &Path) -> String {
             s,
             "  battery  {} sensors, lifetime years p5 {:.1}  p50 {:.1}  min {:.2}; {:.0} replacements/yr",
             e.battery_sensors, l.p5, l.p50, l.min, e.maintenance.replacements_per_year
+        );
+    }
+    let res = &r.resilience;
+    for k in &res.kinds {
+        let _ = writeln!(
+            s,
+            "  kind     {:<20} availability {:.4}  grid coverage mean {:.3}  min {:.3} at {:.1} h",
+            k.kind, k.availability, k.coverage_mean, k.coverage_min, k.coverage_min_at_h
+        );
+    }
+    if let Some(w) = &res.worst_failure {
+        let _ = writeln!(
+            s,
+            "  worst    {} of {} from {:.1} h: {} grid cells reporting before, {} during, {} of them below 90 %",
+            w.kind, w.scope, w.start_h, w.cells_reporting_before, w.cells_reporting_during, w.cells_below_90pct_during
+        );
+    }
+    let a = &res.attack_totals;
+    if a.spoofed_readings + a.flood_uplinks + a.isolated_readings > 0 {
+        let _ = writeln!(
+            s,
+            "  attack   {} spoofed readings, {} flood uplinks ({} delivered), {} readings isolated",
+            a.spoofed_readings, a.flood_uplinks, a.flood_uplinks_delivered, a.isolated_readings
         );
     }
     let i = &e.infrastructure;
@@ -137,11 +161,24 @@ pub fn plan(sc: &Scenario) -> String {
     );
     for f in &sc.failures {
         let when = match f.timing {
+            FailureTiming::Scheduled { at, lasts } if lasts == UNTIL_THE_END => format!("from {at} to the end"),
             FailureTiming::Scheduled { at, lasts } => format!("at {at} for {lasts}"),
             FailureTiming::Random { mtbf, mttr } => format!("random, MTBF {mtbf}, MTTR {mttr}"),
             FailureTiming::UntilRepaired { at } => format!("at {at} until repaired"),
         };
-        let _ = writeln!(s, "  failure   {:?} of {}, {when}", f.kind, f.scope);
+        let what = match (f.kind, f.attack) {
+            (FailureKind::Jamming, _) => format!(", +{} dB on the {} band", f.noise_rise_db, f.band.name()),
+            (_, Some(a)) => format!(
+                ", {:?} ({} of the devices{}), detected {}",
+                a.kind,
+                f.share,
+                if a.flood_factor > 1 { format!(", {} uplinks per reading", a.flood_factor) } else { String::new() },
+                a.detect_after.map_or_else(|| "never".to_string(), |d| format!("after {d}"))
+            ),
+            (FailureKind::Device, _) if f.share < 1.0 => format!(", {} of the sensors", f.share),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "  failure   {} of {}, {when}{what}", f.kind.name(), f.scope);
     }
     let _ = writeln!(s, "  total     {total_sensors} sensors, ~{total_uplinks:.0} uplinks expected");
     s

@@ -297,6 +297,8 @@ pub struct WorstFailure {
     pub cells_reporting_before: u32,
     /// Grid cells with readings delivered during it.
     pub cells_reporting_during: u32,
+    /// Grid cells with readings whose delivery ratio during it fell below 0.9.
+    pub cells_below_90pct_during: u32,
 }
 
 /// Per-cell delivery ratios before and during a failure (None: no readings in the cell).

@@ -180,7 +180,7 @@ impl Outages {
 
     /// Whether anything can fail at all.
     pub fn any(&self) -> bool {
-        !self.windows.is_empty()
+        !self.windows.is_empty() || !self.sensor_down.is_empty()
     }
 
     /// Extra path loss on sensor `id`'s links at `t` from storms over it, dB.
@@ -453,17 +453,11 @@ pub fn outages(sc: &Scenario, sites: &Sites, sensors: &[SensorAt], horizon: SimT
                         windows.push(Window { failure: fi, unit: None, start: w.0, end: w.1 });
                     }
                     FailureTiming::Random { mtbf, mttr } => {
+                        // Too many windows to list one by one: they show in each kind's
+                        // availability instead.
                         for &id in &chosen {
                             let key = (fi as u64) << 40 | id as u64 | 1 << 62;
-                            let w = alternating_outages(sc.seed, key, mtbf.0, mttr.0, horizon.0);
-                            let name = format!("sensor {id}");
-                            windows.extend(w.iter().map(|&(start, end)| Window {
-                                failure: fi,
-                                unit: Some(name.clone()),
-                                start,
-                                end,
-                            }));
-                            sensor_down[id].extend(w);
+                            sensor_down[id].extend(alternating_outages(sc.seed, key, mtbf.0, mttr.0, horizon.0));
                         }
                     }
                     FailureTiming::UntilRepaired { .. } => {}

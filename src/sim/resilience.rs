@@ -200,6 +200,7 @@ pub fn resilience_report(
             end_h: f.end_h,
             cells_reporting_before: reporting(&before),
             cells_reporting_during: reporting(&during),
+            cells_below_90pct_during: during.iter().filter(|c| c.is_some_and(|r| r < 0.9)).count() as u32,
         });
         maps = Some(OutageMaps {
             label: format!("{} ({}), {:.1} h to {:.1} h", f.kind, f.scope, f.start_h, f.end_h),

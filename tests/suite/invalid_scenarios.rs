@@ -141,6 +141,38 @@ const CASES: &[Case] = &[
         key: "sensors[0].sleep_current",
         says: "expected a string with a unit such as \"20uA\"",
     },
+    Case {
+        name: "a polygon of two points",
+        edit: (
+            "[slo]",
+            "[[failures]]\nkind = \"storm\"\nat = \"0s\"\nlasts = \"1h\"\n\
+             area = { polygon = [{ x = 0, y = 0 }, { x = 10, y = 0 }] }\n[slo]",
+        ),
+        line: 20,
+        key: "failures[0].area.polygon",
+        says: "a polygon needs at least 3",
+    },
+    Case {
+        name: "a jammer's key on a storm",
+        edit: (
+            "[slo]",
+            "[[failures]]\nkind = \"storm\"\nat = \"0s\"\nlasts = \"1h\"\nnoise_rise = \"10dB\"\n\
+             area = { center = { x = 0, y = 0 }, radius = \"1km\" }\n[slo]",
+        ),
+        line: 20,
+        key: "failures[0].noise_rise",
+        says: "it is for kind = \"jamming\"",
+    },
+    Case {
+        name: "a compromise of an unknown sensor group",
+        edit: (
+            "[slo]",
+            "[[failures]]\nkind = \"compromised\"\ngroup = \"parkin\"\nattack = \"spoof\"\nat = \"0s\"\n[slo]",
+        ),
+        line: 18,
+        key: "failures[0].group",
+        says: "did you mean \"parking\"?",
+    },
     Case { name: "syntax", edit: ("name = \"ok\"", "name = \"ok"), line: 2, key: "", says: "TOML syntax error" },
     Case { name: "unknown section", edit: ("[slo]", "[sla]"), line: 16, key: "sla", says: "did you mean `slo`?" },
 ];

@@ -261,3 +261,190 @@ fn a_storm_breaks_a_share_of_the_sensors_in_its_area_and_weakens_their_links() {
     assert_eq!(outside.lost.get("out_of_range"), None);
     accounted(&weak);
 }
+
+/// A group's readings in buckets starting within `[from_h, to_h)` hours, from the time series.
+fn in_window(r: &Report, scope: &str, metric: &str, from_h: f64, to_h: f64) -> f64 {
+    r.timeseries
+        .rows
+        .iter()
+        .filter(|s| s.scope == scope && s.metric == metric && s.time_s >= from_h * 3600.0 && s.time_s < to_h * 3600.0)
+        .map(|s| s.value)
+        .sum()
+}
+
+#[test]
+fn sensor_failures_with_mtbf_and_mttr_give_each_kind_its_availability() {
+    // 20 sensors that fail every 20 h on average and are back after 5 h: each kind's
+    // availability (its readings not lost to the device) is MTBF / (MTBF + MTTR) = 0.8.
+    let t = text(
+        "1000d",
+        20,
+        "1h",
+        "[{ x = 500, y = 1000 }]",
+        "[[failures]]\nkind = \"device\"\ngroup = \"parking\"\nmtbf = \"20h\"\nmttr = \"5h\"\n",
+    );
+    let r = run(&scenario(&t));
+    let parking = r.resilience.kinds.iter().find(|k| k.kind == "parking").expect("parking");
+    assert!((parking.availability - availability(20.0, 5.0)).abs() < 0.01, "{}", parking.availability);
+    let lost = r.uplinks.lost["device_failure"] as f64 / r.uplinks.generated as f64;
+    assert!((lost - 0.2).abs() < 0.01, "{lost}");
+    accounted(&r);
+}
+
+#[test]
+fn a_device_failure_in_a_polygon_hits_only_the_sensors_inside() {
+    // Sensors spread over a 2 km square; the failure covers the triangle below the diagonal
+    // (half the square) from 2 h to 6 h of 8 h: a quarter of all readings are lost.
+    let t = "[scenario]\nname = \"polygon\"\nduration = \"8h\"\n[city]\narea_km2 = 4.0\n\
+             [[sensors]]\nkind = \"parking\"\ncount = 2000\nreport_every = \"30m\"\n\
+             [[gateways]]\npositions = [{ x = 1000, y = 1000 }]\n\
+             [[failures]]\nkind = \"device\"\nat = \"2h\"\nlasts = \"4h\"\n\
+             area = { polygon = [{ x = 0, y = 0 }, { x = \"2km\", y = 0 }, { x = 0, y = \"2km\" }] }\n";
+    let r = run(&scenario(t));
+    let lost = r.uplinks.lost["device_failure"] as f64 / r.uplinks.generated as f64;
+    assert!((lost - 0.25).abs() < 0.02, "{lost}");
+    accounted(&r);
+}
+
+/// Two gateways 3 km apart with a group of sensors around each.
+fn two_cells(failures: &str) -> String {
+    "[scenario]\nname = \"two\"\nduration = \"8h\"\n[city]\narea_km2 = 16.0\n\
+     [[sensors]]\nkind = \"parking\"\nname = \"near_a\"\ncount = 300\nreport_every = \"10m\"\n\
+     disc = { center = { x = 1000, y = 1000 }, radius = \"300m\" }\n\
+     [[sensors]]\nkind = \"parking\"\nname = \"near_b\"\ncount = 300\nreport_every = \"10m\"\n\
+     disc = { center = { x = 3500, y = 3500 }, radius = \"300m\" }\n\
+     [[gateways]]\npositions = [{ x = 1000, y = 1000 }, { x = 3500, y = 3500 }]\n\
+     [lorawan]\nduty_cycle = \"off\"\n"
+        .to_string()
+        + failures
+}
+
+#[test]
+fn a_jammer_silences_the_receivers_in_its_area_while_it_lasts() {
+    // A 60 dB rise at gateway A from 2 h to 4 h: no link to A clears it, so a quarter of the
+    // readings near A are lost as jamming and nothing near B is.
+    let r = run(&scenario(&two_cells(
+        "[[failures]]\nkind = \"jamming\"\nat = \"2h\"\nlasts = \"2h\"\nnoise_rise = \"60dB\"\n\
+         area = { center = { x = 1000, y = 1000 }, radius = \"100m\" }\n",
+    )));
+    let by = |name: &str| r.groups.iter().find(|g| g.name == name).expect("group");
+    let (a, b) = (by("near_a"), by("near_b"));
+    let jammed = a.lost.get("jamming").copied().unwrap_or(0) as f64 / a.generated as f64;
+    assert!((jammed - 0.25).abs() < 0.02, "{jammed}");
+    assert_eq!(b.lost.get("jamming"), None);
+    let during = in_window(&r, "group:near_a", "delivered", 2.0, 4.0);
+    assert!(during < 10.0, "{during} delivered near A while jammed");
+    accounted(&r);
+    // A rise below every link's margin costs nothing.
+    let mild = run(&scenario(&two_cells(
+        "[[failures]]\nkind = \"jamming\"\nat = \"2h\"\nlasts = \"2h\"\nnoise_rise = \"0.001dB\"\n\
+         area = { center = { x = 1000, y = 1000 }, radius = \"100m\" }\n",
+    )));
+    assert!(mild.uplinks.lost.get("jamming").copied().unwrap_or(0) < 5, "{:?}", mild.uplinks.lost);
+}
+
+#[test]
+fn flooding_devices_load_the_network_until_they_are_isolated() {
+    // 30 of the sensors near A flood (500 uplinks per reading) from 2 h; monitoring isolates
+    // them at 4 h. Honest sensors near A lose more to collisions while the flood lasts; the
+    // flooders' readings after 4 h are dropped as isolated; every flood uplink is counted.
+    let failure = "[[failures]]\nkind = \"compromised\"\ngroup = \"near_a\"\nshare = 0.1\nattack = \"flood\"\n\
+                   flood_factor = 500\nat = \"2h\"\ndetect_after = \"2h\"\n";
+    let r = run(&scenario(&two_cells(failure)));
+    let attack = &r.resilience.attacks[0];
+    assert_eq!((attack.attack, attack.detected_h, attack.end_h), ("flood", Some(4.0), 8.0));
+    let n = attack.devices as f64;
+    assert!((n - 30.0).abs() <= 12.0, "{n} devices of 300 at share 0.1");
+    let totals = r.resilience.attack_totals;
+    // Every flooder reading between 2 h and 4 h sent 499 extra uplinks.
+    let per_reading = totals.flood_uplinks as f64 / (n * 12.0);
+    assert!((per_reading - 499.0).abs() < 499.0 * 0.1, "{per_reading}");
+    assert!(totals.flood_uplinks_delivered > 0 && totals.flood_uplinks_delivered < totals.flood_uplinks);
+    // Isolated: the flooders' readings from 4 h to 8 h, 24 each.
+    assert!((totals.isolated_readings as f64 / (n * 24.0) - 1.0).abs() < 0.1, "{}", totals.isolated_readings);
+    let ratio = |from, to| {
+        in_window(&r, "group:near_a", "delivered", from, to) / in_window(&r, "group:near_a", "generated", from, to)
+    };
+    let (before, flood) = (ratio(0.5, 2.0), ratio(2.0, 4.0));
+    assert!(flood < before - 0.05, "delivery near A {before} before, {flood} while flooded");
+    let b = r.groups.iter().find(|g| g.name == "near_b").expect("near_b");
+    assert!(b.delivery_ratio > 0.95, "B is out of the flood's reach: {}", b.delivery_ratio);
+    accounted(&r);
+}
+
+#[test]
+fn spoofed_readings_are_counted_until_detection() {
+    // Every sensor near B is compromised at 1 h and spoofs its readings; detection after 3 h
+    // isolates them: 6 readings an hour each, 3 hours spoofed, then 4 hours isolated.
+    let failure = "[[failures]]\nkind = \"compromised\"\ngroup = \"near_b\"\nattack = \"spoof\"\n\
+                   at = \"1h\"\nlasts = \"7h\"\ndetect_after = \"3h\"\n";
+    let r = run(&scenario(&two_cells(failure)));
+    let totals = r.resilience.attack_totals;
+    let spoofed = totals.spoofed_readings as f64 / (300.0 * 18.0);
+    assert!((spoofed - 1.0).abs() < 0.03, "{spoofed}");
+    let isolated = totals.isolated_readings as f64 / (300.0 * 24.0);
+    assert!((isolated - 1.0).abs() < 0.03, "{isolated}");
+    assert_eq!(r.uplinks.lost["isolated"], totals.isolated_readings);
+    accounted(&r);
+}
+
+#[test]
+fn a_cell_site_or_access_point_that_fails_loses_its_devices_readings() {
+    // NB-IoT meters on one cell site and Wi-Fi counters on one access point; both sites fail
+    // from 2 h to 4 h of 8 h: a quarter of each group's readings are lost as gateway_down, and
+    // each site's availability is 0.75.
+    let t = "[scenario]\nname = \"sites\"\nduration = \"8h\"\n[city]\narea_km2 = 4.0\n\
+             [[sensors]]\nkind = \"smart_meter_water\"\nradio = \"nbiot\"\ncount = 200\nreport_every = \"15m\"\n\
+             disc = { center = { x = 1000, y = 1000 }, radius = \"300m\" }\n\
+             [[sensors]]\nkind = \"wifi_ble_counter\"\nradio = \"wifi\"\ncount = 20\nreport_every = \"5m\"\n\
+             disc = { center = { x = 1500, y = 1500 }, radius = \"30m\" }\n\
+             [[gateways]]\nname = \"cell\"\nradio = \"cellular\"\npositions = [{ x = 1000, y = 1000 }]\n\
+             [[gateways]]\nname = \"ap\"\nradio = \"wifi\"\npositions = [{ x = 1500, y = 1500 }]\n\
+             [[failures]]\nkind = \"gateway\"\ngroup = \"cell\"\nat = \"2h\"\nlasts = \"2h\"\n\
+             [[failures]]\nkind = \"gateway\"\ngateway = \"ap-0\"\nat = \"2h\"\nlasts = \"2h\"\n";
+    let r = run(&scenario(t));
+    for g in &r.groups {
+        let down = g.lost.get("gateway_down").copied().unwrap_or(0) as f64 / g.generated as f64;
+        assert!((down - 0.25).abs() < 0.03, "{}: {down}", g.name);
+    }
+    let radios: Vec<(&str, f64)> = r.resilience.gateways.iter().map(|g| (g.radio, g.availability)).collect();
+    assert_eq!(radios, [("cellular", 0.75), ("wifi", 0.75)]);
+    accounted(&r);
+}
+
+#[test]
+fn a_district_blackout_halves_the_coverage_of_mains_street_lights() {
+    // Street-light controllers on mains all over a 2 km square; the East half loses power from
+    // 2 h to 6 h. Coverage of the city grid by live controllers falls from 1 to about 0.5.
+    let t = "[scenario]\nname = \"coverage\"\nduration = \"8h\"\n[city]\narea_km2 = 4.0\n\
+             districts = [{ name = \"West\", share = 0.5 }, { name = \"East\", share = 0.5 }]\n\
+             [[sensors]]\nkind = \"streetlight_controller\"\ncount = 2000\nreport_every = \"15m\"\n\
+             [[gateways]]\ncount = 4\nplacement = \"grid\"\npower = { mains = true, battery_backup = \"24h\" }\n\
+             [[failures]]\nkind = \"power\"\ndistrict = \"East\"\nat = \"2h\"\nlasts = \"4h\"\n\
+             [output]\nbucket = \"15m\"\n";
+    let r = run(&scenario(t));
+    let k = &r.resilience.kinds[0];
+    assert_eq!(k.kind, "streetlight_controller");
+    assert!((k.coverage_min - 0.5).abs() < 0.05, "{k:?}");
+    assert!(k.coverage_min_at_h >= 2.0 && k.coverage_min_at_h < 6.0, "{k:?}");
+    let grid = r.resilience.grid.expect("grid");
+    assert_eq!(grid.cells_per_side, 8);
+    let before: Vec<f64> = r
+        .timeseries
+        .rows
+        .iter()
+        .filter(|s| s.metric == "coverage" && s.time_s < 2.0 * 3600.0)
+        .map(|s| s.value)
+        .collect();
+    assert!(!before.is_empty() && before.iter().all(|&c| c > 0.97), "{before:?}");
+    let worst = r.resilience.worst_failure.as_ref().expect("the blackout dents delivery");
+    assert_eq!(worst.kind, "power");
+    assert!(worst.cells_reporting_during * 2 <= worst.cells_reporting_before + 2, "{worst:?}");
+    let maps = r.resilience.maps.as_ref().expect("maps");
+    assert_eq!(maps.before.len(), 64);
+    // West cells (x < 1 km) keep delivering during the blackout; East cells deliver nothing.
+    let west_during = maps.during.iter().enumerate().filter(|(i, _)| i % 8 < 4).filter_map(|(_, c)| *c);
+    assert!(west_during.clone().count() > 0 && west_during.into_iter().all(|c| c > 0.9));
+    assert!(maps.during.iter().enumerate().filter(|(i, _)| i % 8 >= 4).all(|(_, c)| c.is_none_or(|c| c == 0.0)));
+    accounted(&r);
+}

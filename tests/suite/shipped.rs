@@ -33,3 +33,24 @@ fn dublin_district_holds_its_slo_at_district_scale() {
     let centre = r.districts.iter().find(|d| d.name == "City Centre").expect("district");
     assert_eq!(centre.sensors, 29_000 * 30 / 100 + 1_000);
 }
+
+#[test]
+fn the_bad_day_scenario_shows_every_failure_and_what_it_cost() {
+    let r = run(&shipped("scenarios/bad-day.toml", &[]));
+    let lost: u64 = r.uplinks.lost.values().sum();
+    assert_eq!(r.uplinks.generated, r.uplinks.delivered + lost);
+    for cause in ["device_failure", "power_outage", "gateway_down", "isolated"] {
+        assert!(r.uplinks.lost[cause] > 0, "{cause}: {:?}", r.uplinks.lost);
+    }
+    let kinds: Vec<&str> = r.resilience.failures.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, ["storm", "power", "jamming", "compromised"], "random sensor failures are not listed one by one");
+    let attack = &r.resilience.attacks[0];
+    assert_eq!((attack.attack, attack.start_h, attack.detected_h), ("flood", 15.0, Some(17.0)));
+    assert!(r.resilience.attack_totals.flood_uplinks > 0);
+    // The jammer and the Port blackout together leave no LoRaWAN gateway hearing anything from
+    // 12:00 to 13:00: coverage of every LoRaWAN kind falls to (almost) nothing then.
+    let parking = r.resilience.kinds.iter().find(|k| k.kind == "parking").expect("parking");
+    assert!(parking.coverage_min < 0.1 && (12.0..13.5).contains(&parking.coverage_min_at_h), "{parking:?}");
+    assert!(r.resilience.worst_failure.is_some() && r.resilience.maps.is_some());
+    assert!(r.slo.breached);
+}
