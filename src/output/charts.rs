@@ -2,6 +2,7 @@
 //! render on machines without system fonts), renders one drawing routine to both SVG and PNG,
 //! and draws the side legends. The charts themselves live in the submodules.
 
+pub mod coverage;
 pub mod coverage_map;
 pub mod delivery_by_distance;
 pub mod delivery_ratio;
@@ -10,6 +11,7 @@ pub mod gateway_load;
 pub mod lifetime;
 pub mod lifetime_cdf;
 pub mod lifetime_map;
+pub mod outage_map;
 pub mod technologies;
 
 use std::fs;
@@ -69,7 +71,9 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     render(&energy_by_component::EnergyByComponentChart::new(report), dir)?;
     render(&lifetime::LifetimeChart::new(report), dir)?;
     render(&lifetime_cdf::LifetimeCdfChart::new(report), dir)?;
-    render(&lifetime_map::LifetimeMapChart::new(report), dir)
+    render(&lifetime_map::LifetimeMapChart::new(report), dir)?;
+    render(&outage_map::OutageMapChart::new(report), dir)?;
+    render(&coverage::CoverageChart::new(report), dir)
 }
 
 /// Registers DejaVu Sans (regular and bold) as [`FONT`], once per process. plotters' `ab_glyph`

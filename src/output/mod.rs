@@ -50,7 +50,7 @@ impl OutputError {
 /// The folder holds `summary.json`, `timeseries.csv` and, in `charts/`, `<name>.svg` and
 /// `<name>.png` for each chart [`charts::write_charts`] draws: `delivery_ratio`, `coverage_map`,
 /// `delivery_by_distance`, `gateway_load`, `technologies`, `energy_by_component`, `lifetime`,
-/// `lifetime_cdf` and `lifetime_map`.
+/// `lifetime_cdf`, `lifetime_map`, `outage_map` and `coverage`.
 pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
     atomic::write_dir_atomically(dir, |staging| write_contents(report, staging))
 }
@@ -280,6 +280,10 @@ mod tests {
             "charts/lifetime_cdf.png",
             "charts/lifetime_map.svg",
             "charts/lifetime_map.png",
+            "charts/outage_map.svg",
+            "charts/outage_map.png",
+            "charts/coverage.svg",
+            "charts/coverage.png",
         ]
         .into_iter()
         .map(String::from)

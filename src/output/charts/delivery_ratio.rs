@@ -1,11 +1,13 @@
 //! `charts/delivery_ratio.{svg,png}`: delivery ratio over simulated time, one bold line for the
 //! whole city and one per district, from the `delivery_ratio` rows of the time series. Failure
 //! windows from the resilience report are shaded behind the lines, and labelled with their kind
-//! and scope above the plot while there are few enough of them to read.
+//! and scope above the plot while there are few enough of them to read. The time axis, the
+//! failure shading and labels and the two-part legend are shared with the coverage chart.
 
 use std::collections::BTreeMap;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -21,6 +23,8 @@ const CITY: &str = "city";
 const DISTRICT: &str = "district:";
 /// Runs shorter than this are plotted in minutes rather than hours.
 const HOURS_FROM_S: f64 = 3.0 * 3600.0;
+/// Runs this long or longer are plotted in days rather than hours.
+const DAYS_FROM_S: f64 = 4.0 * 86_400.0;
 /// Width of the legend panel on the right.
 const LEGEND_W: u32 = 220;
 
@@ -36,15 +40,19 @@ const MARGIN: i32 = 15;
 const Y_LABELS: i32 = 65;
 
 /// Failure kinds as the resilience report names them, their legend text, and the band's colour
-/// (Okabe–Ito amber, reddish purple and grey: apart from the district lines drawn over them) and
-/// a darker one for the label.
-const FAILURE_KINDS: [(&str, &str, RGBColor, RGBColor); 3] = [
+/// (Okabe–Ito hues where they can be told apart as pale washes behind the lines) and a darker one
+/// for the label.
+const FAILURE_KINDS: [(&str, &str, RGBColor, RGBColor); 7] = [
     ("power", "power outage", RGBColor(230, 159, 0), RGBColor(150, 95, 0)),
     ("backhaul", "backhaul cut", RGBColor(204, 121, 167), RGBColor(140, 60, 110)),
     ("gateway", "gateway down", RGBColor(110, 110, 110), RGBColor(70, 70, 70)),
+    ("storm", "storm", RGBColor(0, 114, 178), RGBColor(0, 70, 120)),
+    ("device", "device failure", RGBColor(140, 86, 75), RGBColor(100, 60, 50)),
+    ("jamming", "jamming", RGBColor(0, 158, 115), RGBColor(0, 100, 70)),
+    ("compromised", "compromised devices", RGBColor(190, 30, 70), RGBColor(130, 10, 40)),
 ];
 /// Band and label colours of a kind the palette does not know.
-const OTHER_FAILURE: (RGBColor, RGBColor) = (RGBColor(140, 86, 75), RGBColor(100, 60, 50));
+const OTHER_FAILURE: (RGBColor, RGBColor) = (RGBColor(150, 150, 60), RGBColor(95, 95, 30));
 
 /// The city line: black and thick, so it reads as the headline against the districts.
 const CITY_COLOR: RGBColor = RGBColor(0, 0, 0);
@@ -63,8 +71,9 @@ struct Line {
 
 /// One failure window on the time axis.
 #[derive(Debug, PartialEq)]
-struct Window {
-    /// gateway | power | backhaul (or whatever else the report names).
+pub(crate) struct Window {
+    /// gateway | power | backhaul | storm | device | jamming | compromised (or whatever else the
+    /// report names).
     kind: String,
     /// What it hit, e.g. "district East Side" or "gw-3".
     scope: String,
@@ -82,7 +91,7 @@ impl Window {
 
 /// Where a failure label goes: its text, the row above the plot (0 nearest it) and its left edge.
 #[derive(Debug, PartialEq)]
-struct LabelSpot {
+pub(crate) struct LabelSpot {
     text: String,
     row: usize,
     left: i32,
@@ -106,8 +115,7 @@ pub struct DeliveryRatioChart {
 impl DeliveryRatioChart {
     /// Picks the city and district delivery-ratio series out of `report`.
     pub fn new(report: &Report) -> Self {
-        let (unit_s, unit_name) =
-            if report.simulated_seconds < HOURS_FROM_S { (60.0, "minutes") } else { (3600.0, "hours") };
+        let (unit_s, unit_name) = time_unit(report.simulated_seconds);
         // Each sample covers [time_s, time_s + bucket_s); plotting it at the bucket's middle puts
         // a dip where it actually happened rather than half a bucket early.
         let half_bucket = report.timeseries.bucket_s.max(0.0) / 2.0;
@@ -157,44 +165,196 @@ impl DeliveryRatioChart {
         }
     }
 
-    /// Where the failure labels go when the plot spans `left..right` pixels: `None` for a window
-    /// left unlabelled (there are more than [`MAX_LABELLED_FAILURES`], or no row has room).
-    /// `width` measures a label's text in pixels.
-    fn label_spots(&self, left: i32, right: i32, mut width: impl FnMut(&str) -> i32) -> Vec<Option<LabelSpot>> {
-        const GAP: i32 = 8;
-        if self.windows.len() > MAX_LABELLED_FAILURES {
-            return self.windows.iter().map(|_| None).collect();
-        }
-        let x_px = |t: f64| left + ((t / self.x_max) * f64::from(right - left)).round() as i32;
-        // Right edge of the last label in each row used so far.
-        let mut rows: Vec<i32> = Vec::new();
-        let mut spots = Vec::with_capacity(self.windows.len());
-        for w in &self.windows {
-            // The full label, or just the scope when the rows are too crowded for it.
-            let spot = [format!("{}: {}", w.kind, w.scope), w.scope.clone()].into_iter().find_map(|text| {
-                // Just right of the window's start, pulled left if it would run off the plot.
-                let text_w = width(&text);
-                let x = (x_px(w.from) + 3).min(right - text_w).max(left);
-                let row = match rows.iter().position(|&end| end + GAP <= x) {
-                    Some(row) => row,
-                    None if rows.len() < LABEL_ROWS => {
-                        rows.push(i32::MIN);
-                        rows.len() - 1
-                    }
-                    None => return None,
-                };
-                rows[row] = x + text_w;
-                Some(LabelSpot { text, row, left: x })
-            });
-            spots.push(spot);
-        }
-        spots
+    /// Where the failure labels go when the plot spans `left..right` pixels (see
+    /// [`label_spots`]).
+    #[cfg(test)]
+    fn label_spots(&self, left: i32, right: i32, width: impl FnMut(&str) -> i32) -> Vec<Option<LabelSpot>> {
+        label_spots(&self.windows, self.x_max, left, right, width)
     }
+}
+
+/// The time unit for a run of `simulated_seconds`: seconds per unit and its name. Minutes for
+/// runs under three hours, days for runs of four days or more, hours between.
+pub(crate) fn time_unit(simulated_seconds: f64) -> (f64, &'static str) {
+    if simulated_seconds < HOURS_FROM_S {
+        (60.0, "minutes")
+    } else if simulated_seconds >= DAYS_FROM_S {
+        (86_400.0, "days")
+    } else {
+        (3600.0, "hours")
+    }
+}
+
+/// Where the labels of `windows` go on a time axis of `0..x_max` drawn across `left..right`
+/// pixels: `None` for a window left unlabelled (there are more than [`MAX_LABELLED_FAILURES`],
+/// or no row has room). `width` measures a label's text in pixels.
+pub(crate) fn label_spots(
+    windows: &[Window],
+    x_max: f64,
+    left: i32,
+    right: i32,
+    mut width: impl FnMut(&str) -> i32,
+) -> Vec<Option<LabelSpot>> {
+    const GAP: i32 = 8;
+    if windows.len() > MAX_LABELLED_FAILURES {
+        return windows.iter().map(|_| None).collect();
+    }
+    let x_px = |t: f64| left + ((t / x_max) * f64::from(right - left)).round() as i32;
+    // Right edge of the last label in each row used so far.
+    let mut rows: Vec<i32> = Vec::new();
+    let mut spots = Vec::with_capacity(windows.len());
+    for w in windows {
+        // The full label, or just the scope when the rows are too crowded for it.
+        let spot = [format!("{}: {}", w.kind, w.scope), w.scope.clone()].into_iter().find_map(|text| {
+            // Just right of the window's start, pulled left if it would run off the plot.
+            let text_w = width(&text);
+            let x = (x_px(w.from) + 3).min(right - text_w).max(left);
+            let row = match rows.iter().position(|&end| end + GAP <= x) {
+                Some(row) => row,
+                None if rows.len() < LABEL_ROWS => {
+                    rows.push(i32::MIN);
+                    rows.len() - 1
+                }
+                None => return None,
+            };
+            rows[row] = x + text_w;
+            Some(LabelSpot { text, row, left: x })
+        });
+        spots.push(spot);
+    }
+    spots
+}
+
+/// The failure labels of a time chart, laid out over its plot area before the chart is built
+/// (they decide how much room the plot leaves above itself).
+#[derive(Debug)]
+pub(crate) struct FailureLabels {
+    /// One per window, in the same order.
+    spots: Vec<Option<LabelSpot>>,
+    /// Right edge of the plot, in root pixels.
+    plot_right: i32,
+}
+
+impl FailureLabels {
+    /// Lays out the labels of `windows` over a time axis of `0..x_max` in `plot_area`, which is
+    /// to be built with [`MARGIN`] and a y-label area of [`Y_LABELS`] (see [`time_chart`]).
+    pub(crate) fn layout<DB: DrawingBackend>(
+        plot_area: &DrawingArea<DB, Shift>,
+        windows: &[Window],
+        x_max: f64,
+    ) -> Self {
+        let (plot_w, _) = plot_area.dim_in_pixel();
+        let (base_x, _) = plot_area.get_base_pixel();
+        let plot_right = base_x + plot_w as i32 - MARGIN;
+        let style = failure_label_style();
+        let spots = label_spots(windows, x_max, base_x + MARGIN + Y_LABELS, plot_right, |text| {
+            plot_area.estimate_text_size(text, &style).map_or(0, |(w, _)| w as i32)
+        });
+        FailureLabels { spots, plot_right }
+    }
+
+    /// Rows of labels above the plot.
+    fn rows(&self) -> u32 {
+        self.spots.iter().flatten().map(|s| s.row as u32 + 1).max().unwrap_or(0)
+    }
+}
+
+/// The style of failure labels (coloured per kind when drawn).
+fn failure_label_style() -> TextStyle<'static> {
+    TextStyle::from((FONT, 12, FontStyle::Normal)).pos(Pos::new(HPos::Left, VPos::Center))
+}
+
+/// A time chart's plot.
+pub(crate) type TimePlot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A time chart's plot on `plot_area`, `0..x_max` across and `y` up, leaving room above it for
+/// the rows of failure `labels`. The caller configures and draws the mesh.
+pub(crate) fn time_chart<'a, DB: DrawingBackend>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    labels: &FailureLabels,
+    x_max: f64,
+    y: std::ops::Range<f64>,
+) -> Result<TimePlot<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    ChartBuilder::on(plot_area)
+        .margin(MARGIN as u32)
+        .margin_top(MARGIN as u32 + labels.rows() * LABEL_ROW_PX as u32)
+        .x_label_area_size(50)
+        .y_label_area_size(Y_LABELS as u32)
+        .build_cartesian_2d(0.0..x_max, y)
+}
+
+/// Shades `windows` behind the lines of `chart` (whose y axis spans `y_min..y_max`), drawn on
+/// `root`, and writes their `labels` above the plot, each tied to its band. Every band goes down
+/// before any label, so a band reaching up to a higher row never veils a label below it.
+pub(crate) fn shade_failures<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &TimePlot<'_, DB>,
+    windows: &[Window],
+    labels: &FailureLabels,
+    (y_min, y_max): (f64, f64),
+) -> DrawResult<DB> {
+    // Lighter when there are many, as they pile up.
+    let alpha = if windows.len() > MAX_LABELLED_FAILURES { 0.10 } else { 0.16 };
+    let label_style = failure_label_style();
+    let (_, plot_top) = chart.backend_coord(&(0.0, y_max));
+    // Centre line of a row of labels.
+    let row_y = |spot: &LabelSpot| plot_top - LABEL_ROW_PX / 2 - 2 - spot.row as i32 * LABEL_ROW_PX;
+    let mut texts = Vec::new();
+    for (window, spot) in windows.iter().zip(&labels.spots) {
+        let (fill, text_color) = window.colors();
+        let (x0, y0) = chart.backend_coord(&(window.from, y_max));
+        let (x1, y1) = chart.backend_coord(&(window.to, y_min));
+        // At least 2 px wide, so a short window is still seen.
+        let x1 = x1.max(x0 + 2);
+        root.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.mix(alpha).filled()))?;
+        if let Some(spot) = spot {
+            // The band reaches up to its label, tying the two together.
+            let top = row_y(spot) - LABEL_ROW_PX / 2 + 1;
+            root.draw(&Rectangle::new([(x0, top), (x1, plot_top)], fill.mix(alpha).filled()))?;
+            root.draw(&PathElement::new(vec![(x0, top), (x0, y1)], fill.mix(0.8).stroke_width(1)))?;
+            texts.push((spot, text_color));
+        }
+    }
+    for (spot, color) in texts {
+        let room = (labels.plot_right + MARGIN - spot.left).max(10) as u32;
+        let style = label_style.color(&color);
+        let text = fit_text(root, &spot.text, &style, room)?;
+        root.draw_text(&text, &style, (spot.left, row_y(spot)))?;
+    }
+    Ok(())
+}
+
+/// The legend panel of a time chart: the series under `heading` on top, the failure kinds among
+/// `windows` below them (the series give up rows first), and `note` in small print at the foot.
+pub(crate) fn draw_time_legend<DB: DrawingBackend>(
+    legend_area: &DrawingArea<DB, Shift>,
+    heading: &str,
+    entries: &[LegendEntry],
+    windows: &[Window],
+    note: &str,
+) -> DrawResult<DB> {
+    let (_, legend_h) = legend_area.dim_in_pixel();
+    if windows.is_empty() {
+        draw_legend(legend_area, 30, heading, entries)?;
+    } else {
+        let kinds = failure_kinds(windows);
+        let failures_h = 22 * (kinds.len() as i32 + 2) + 40;
+        let series_h = (30 + 22 * (entries.len() as i32 + 1)).min(legend_h as i32 - failures_h).max(60);
+        let (series_area, failure_area) = legend_area.split_vertically(series_h);
+        draw_legend(&series_area, 30, heading, entries)?;
+        let n = windows.len();
+        let heading = format!("{} failure window{}", group_digits(n as u64), if n == 1 { "" } else { "s" });
+        draw_legend(&failure_area, 10, &heading, &kinds)?;
+    }
+    // Say how to read the x positions, in small print under the legend heading's column.
+    let grey = BLACK.mix(0.6);
+    let style = TextStyle::from((FONT, 12, FontStyle::Normal)).color(&grey).pos(Pos::new(HPos::Left, VPos::Bottom));
+    legend_area.draw_text(note, &style, (8, legend_h as i32 - 20))
 }
 
 /// `failures` on a time axis of `0..x_max` in units of `per_hour` per hour, by start; windows
 /// outside the axis (or with no sensible times) are left out, the others clipped to it.
-fn failure_windows(failures: &[FailureWindow], per_hour: f64, x_max: f64) -> Vec<Window> {
+pub(crate) fn failure_windows(failures: &[FailureWindow], per_hour: f64, x_max: f64) -> Vec<Window> {
     let mut windows: Vec<Window> = failures
         .iter()
         .filter(|f| f.start_h.is_finite() && !f.end_h.is_nan())
@@ -250,7 +410,7 @@ fn y_decimals(span: f64) -> usize {
 }
 
 /// A time tick without trailing zeros ("20", "1.5"), rounded to hide float noise from tick maths.
-fn trim_tick(v: f64) -> String {
+pub(crate) fn trim_tick(v: f64) -> String {
     let text = format!("{v:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" { "0".to_string() } else { text.to_string() }
@@ -267,21 +427,8 @@ impl Chart for DeliveryRatioChart {
         let (plot_area, legend_area) = body.split_horizontally(width.saturating_sub(LEGEND_W));
 
         // Failure labels go in rows above the plot, so they never hide a line near 1.0.
-        let (plot_w, _) = plot_area.dim_in_pixel();
-        let (base_x, _) = plot_area.get_base_pixel();
-        let plot_right = base_x + plot_w as i32 - MARGIN;
-        let label_style = TextStyle::from((FONT, 12, FontStyle::Normal)).pos(Pos::new(HPos::Left, VPos::Center));
-        let spots = self.label_spots(base_x + MARGIN + Y_LABELS, plot_right, |text| {
-            plot_area.estimate_text_size(text, &label_style).map_or(0, |(w, _)| w as i32)
-        });
-        let label_rows = spots.iter().flatten().map(|s| s.row + 1).max().unwrap_or(0);
-
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(MARGIN as u32)
-            .margin_top(MARGIN as u32 + label_rows as u32 * LABEL_ROW_PX as u32)
-            .x_label_area_size(50)
-            .y_label_area_size(Y_LABELS as u32)
-            .build_cartesian_2d(0.0..self.x_max, self.y_min..self.y_max)?;
+        let labels = FailureLabels::layout(&plot_area, &self.windows, self.x_max);
+        let mut chart = time_chart(&plot_area, &labels, self.x_max, self.y_min..self.y_max)?;
 
         let decimals = y_decimals(self.y_max - self.y_min);
         let y_fmt = move |v: &f64| format!("{v:.decimals$}");
@@ -297,28 +444,7 @@ impl Chart for DeliveryRatioChart {
             .light_line_style(BLACK.mix(0.04))
             .draw()?;
 
-        // Failure windows behind the lines; lighter when there are many, as they pile up.
-        let alpha = if self.windows.len() > MAX_LABELLED_FAILURES { 0.10 } else { 0.16 };
-        let (_, plot_top) = chart.backend_coord(&(0.0, self.y_max));
-        for (window, spot) in self.windows.iter().zip(&spots) {
-            let (fill, text_color) = window.colors();
-            let (x0, y0) = chart.backend_coord(&(window.from, self.y_max));
-            let (x1, y1) = chart.backend_coord(&(window.to, self.y_min));
-            // At least 2 px wide, so a short window is still seen.
-            let x1 = x1.max(x0 + 2);
-            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.mix(alpha).filled()))?;
-            if let Some(spot) = spot {
-                // The band reaches up to its label, tying the two together.
-                let y = plot_top - LABEL_ROW_PX / 2 - 2 - spot.row as i32 * LABEL_ROW_PX;
-                let top = y - LABEL_ROW_PX / 2 + 1;
-                root.draw(&Rectangle::new([(x0, top), (x1, plot_top)], fill.mix(alpha).filled()))?;
-                root.draw(&PathElement::new(vec![(x0, top), (x0, y1)], fill.mix(0.8).stroke_width(1)))?;
-                let room = (plot_right + MARGIN - spot.left).max(10) as u32;
-                let style = label_style.color(&text_color);
-                let text = fit_text(root, &spot.text, &style, room)?;
-                root.draw_text(&text, &style, (spot.left, y))?;
-            }
-        }
+        shade_failures(root, &chart, &self.windows, &labels, (self.y_min, self.y_max))?;
 
         // Districts first so the city line is drawn on top of them.
         for line in self.lines.iter().rev() {
@@ -326,9 +452,10 @@ impl Chart for DeliveryRatioChart {
         }
 
         if self.lines.is_empty() {
+            // Centred on the plot itself, not on the area around it.
             let style = TextStyle::from((FONT, 18)).pos(Pos::new(HPos::Center, VPos::Center));
-            let (w, h) = plot_area.dim_in_pixel();
-            plot_area.draw_text("no delivery-ratio samples in this run", &style, (w as i32 / 2, h as i32 / 2))?;
+            let centre = chart.backend_coord(&(self.x_max / 2.0, (self.y_min + self.y_max) / 2.0));
+            root.draw_text("no delivery-ratio samples in this run", &style, centre)?;
         }
 
         let entries: Vec<LegendEntry> = self
@@ -336,26 +463,7 @@ impl Chart for DeliveryRatioChart {
             .iter()
             .map(|l| LegendEntry { mark: Mark::Line { color: l.color, width: l.width }, label: l.label.clone() })
             .collect();
-        let (_, legend_h) = legend_area.dim_in_pixel();
-        if self.windows.is_empty() {
-            draw_legend(&legend_area, 30, "Scope", &entries)?;
-        } else {
-            // The scopes above, the failure kinds below them; the scopes give up rows first.
-            let kinds = failure_kinds(&self.windows);
-            let failures_h = 22 * (kinds.len() as i32 + 2) + 40;
-            let scopes_h = (30 + 22 * (entries.len() as i32 + 1)).min(legend_h as i32 - failures_h).max(60);
-            let (scope_area, failure_area) = legend_area.split_vertically(scopes_h);
-            draw_legend(&scope_area, 30, "Scope", &entries)?;
-            let n = self.windows.len();
-            let heading = format!("{} failure window{}", group_digits(n as u64), if n == 1 { "" } else { "s" });
-            draw_legend(&failure_area, 10, &heading, &kinds)?;
-        }
-
-        // Say how to read the x positions, in small print under the legend heading's column.
-        let grey = BLACK.mix(0.6);
-        let note = TextStyle::from((FONT, 12, FontStyle::Normal)).color(&grey).pos(Pos::new(HPos::Left, VPos::Bottom));
-        legend_area.draw_text("points at bucket midpoints", &note, (8, legend_h as i32 - 20))?;
-        Ok(())
+        draw_time_legend(&legend_area, "Scope", &entries, &self.windows, "points at bucket midpoints")
     }
 }
 
@@ -486,6 +594,48 @@ mod tests {
         let svg = std::fs::read_to_string(tmp.path().join("delivery_ratio.svg")).expect("svg");
         assert!(svg.contains("20 failure windows") && svg.contains("gateway down (20)"));
         assert!(!svg.contains("gateway: gw-3"));
+    }
+
+    #[test]
+    fn every_failure_kind_has_its_own_colour_and_legend_text() {
+        let names: Vec<&str> = FAILURE_KINDS.iter().map(|k| k.0).collect();
+        assert_eq!(names, ["power", "backhaul", "gateway", "storm", "device", "jamming", "compromised"]);
+        for (i, a) in FAILURE_KINDS.iter().enumerate() {
+            for b in &FAILURE_KINDS[i + 1..] {
+                assert!(a.1 != b.1 && a.2 != b.2 && a.3 != b.3, "{} and {} look alike", a.0, b.0);
+            }
+            assert!(a.2 != OTHER_FAILURE.0, "{} looks like an unknown kind", a.0);
+        }
+
+        let mut report = sample_report();
+        report.resilience.failures = vec![
+            failure("compromised", "group parking", 0.5, 1.0),
+            failure("jamming", "area Mill", 1.0, 1.5),
+            failure("device", "group parking", 1.5, 2.0),
+            failure("storm", "area Coast", 2.0, 4.0),
+            failure("meteor", "city", 4.0, 5.0),
+        ];
+        let chart = DeliveryRatioChart::new(&report);
+        let legend: Vec<String> = failure_kinds(&chart.windows).into_iter().map(|e| e.label).collect();
+        assert_eq!(legend, ["storm (1)", "device failure (1)", "jamming (1)", "compromised devices (1)", "meteor (1)"]);
+        let colors: Vec<RGBColor> = chart.windows.iter().map(|w| w.colors().0).collect();
+        assert_eq!(
+            colors,
+            [FAILURE_KINDS[6].2, FAILURE_KINDS[5].2, FAILURE_KINDS[4].2, FAILURE_KINDS[3].2, OTHER_FAILURE.0]
+        );
+        let tmp = tempfile::tempdir().expect("tempdir");
+        super::super::render(&chart, tmp.path()).expect("render");
+        let svg = std::fs::read_to_string(tmp.path().join("delivery_ratio.svg")).expect("svg");
+        assert!(svg.contains("compromised devices (1)") && svg.contains("jamming: area Mill"));
+    }
+
+    #[test]
+    fn long_runs_use_days() {
+        assert_eq!(time_unit(3600.0), (60.0, "minutes"));
+        assert_eq!(time_unit(2.0 * 86_400.0), (3600.0, "hours"));
+        assert_eq!(time_unit(7.0 * 86_400.0), (86_400.0, "days"));
+        let windows = failure_windows(&[failure("storm", "area Coast", 36.0, 60.0)], 1.0 / 24.0, 7.0);
+        assert_eq!((windows[0].from, windows[0].to), (1.5, 2.5));
     }
 
     #[test]
