@@ -3,16 +3,20 @@
 //! A planner writes a scenario file ([`scenario`]); the engine ([`sim`]) builds a bevy_ecs
 //! World of sensors and gateways and runs it in integer virtual time on pure models
 //! ([`model`]); collectors ([`metrics`]) produce a [`metrics::Report`], which the writers
-//! ([`output`]) turn into summary.json, timeseries.csv and charts. [`cli`] is the only code
-//! that touches argv, the terminal and exit codes.
+//! ([`output`]) turn into summary.json, timeseries.csv and charts. Readings that reach the
+//! network flow on through the data-pipeline designs ([`pipeline`], a discrete-event queueing
+//! network); [`ramp`] raises the load run by run until each design breaks. [`cli`] is the only
+//! code that touches argv, the terminal and exit codes.
 //!
-//! Imports flow one way: cli -> sim -> model, sim -> metrics, output reads the Report only.
+//! Imports flow one way: cli -> ramp -> sim -> model / pipeline, sim -> metrics, output reads
+//! the Report only.
 
 pub mod cli;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod ramp;
 pub mod scenario;
 pub mod sim;
 pub mod time;

@@ -158,7 +158,10 @@ fn run(
                     .checks
                     .iter()
                     .filter(|c| !c.ok)
-                    .map(|c| format!("{} (threshold {}, measured {:.4})", c.name, c.threshold, c.actual))
+                    .map(|c| {
+                        let design = c.design.as_ref().map_or_else(String::new, |d| format!(" [{d}]"));
+                        format!("{}{design} (threshold {}, measured {:.4})", c.name, c.threshold, c.actual)
+                    })
                     .collect::<Vec<_>>()
                     .join("; ")
             );

@@ -78,11 +78,30 @@ pub fn summary(r: &Report, out: &Path) -> String {
     let i = &e.infrastructure;
     let co2 = i.co2_kg_per_year.map_or(String::new(), |c| format!(", {c:.0} kg CO2/yr"));
     let _ = writeln!(s, "  energy   infrastructure {:.2} kWh/day{co2}", i.kwh_per_day);
+    if let Some(p) = &r.pipeline {
+        for d in &p.comparison {
+            let _ = writeln!(
+                s,
+                "  pipeline {:<20} in {:>10}  out {:>10}  ratio {:.4}  p99 {:.1} ms  bottleneck {} ({:.0} % busy)",
+                d.name,
+                d.readings_in,
+                d.readings_out,
+                d.delivery_ratio,
+                d.latency_ms.p99,
+                d.bottleneck,
+                d.bottleneck_utilisation * 100.0
+            );
+        }
+    }
     for c in &r.slo.checks {
+        let name = match &c.design {
+            Some(d) => format!("{} [{d}]", c.name),
+            None => c.name.to_string(),
+        };
         let _ = writeln!(
             s,
             "  SLO {:<20} threshold {:<10} measured {:<10.4} {}",
-            c.name,
+            name,
             c.threshold,
             c.actual,
             if c.ok { "ok" } else { "BREACHED" }

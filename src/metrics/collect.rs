@@ -72,6 +72,23 @@ pub struct Metrics {
     pub attack: AttackCounters,
     /// Per grid-cell counters, when resilience results are wanted.
     pub grid: Option<Grid>,
+    /// Delivered readings waiting to enter the data pipeline, when the scenario has one.
+    pub outbox: Option<Vec<Delivered>>,
+}
+
+/// A reading that reached the network server, on its way into the data pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delivered {
+    /// Unique id: sensor id in the high half, frame counter in the low half.
+    pub id: u64,
+    /// When the reading was taken, µs.
+    pub intended: u64,
+    /// When it reached the network server, µs.
+    pub arrival: u64,
+    /// The LoRaWAN gateway that forwarded it (None for other radios).
+    pub gateway: Option<u32>,
+    /// Sensor group.
+    pub group: u16,
 }
 
 /// What compromised devices did, over the run.
@@ -132,6 +149,7 @@ impl Metrics {
             events: 0,
             attack: AttackCounters::default(),
             grid: None,
+            outbox: None,
         }
     }
 
@@ -229,6 +247,14 @@ impl Metrics {
         let _ = self.latency_us.record(latency.0.max(1));
         for i in self.cells_for(t, district, group) {
             self.cells[i].delivered += 1;
+        }
+    }
+
+    /// Hands a delivered reading to the data pipeline, if there is one.
+    #[inline]
+    pub fn forward(&mut self, d: Delivered) {
+        if let Some(outbox) = self.outbox.as_mut() {
+            outbox.push(d);
         }
     }
 

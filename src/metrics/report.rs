@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::pipeline::{LatencyMs, PipelineReport};
+
 /// Schema id written into summary.json.
 pub const SUMMARY_SCHEMA: &str = "citytwin.summary/1";
 
@@ -138,6 +140,9 @@ pub struct Report {
     pub energy: EnergyReport,
     /// Failures, availability, the worst moment and recovery.
     pub resilience: ResilienceReport,
+    /// The data pipeline designs, when the scenario has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<PipelineBlock>,
     /// Service-level objectives and whether they held.
     pub slo: SloReport,
     /// What may differ between identical runs.
@@ -188,6 +193,47 @@ pub struct TechnologyReport {
     pub latency_ms: Latency,
     /// Delivery by distance to the nearest gateway, cell site or access point.
     pub distance_bands: Vec<DistanceBand>,
+}
+
+/// The data pipeline (`summary.json`'s `pipeline` block): one row per design for comparison,
+/// then each design's hops and end-to-end results.
+#[derive(Clone, Debug, Serialize)]
+pub struct PipelineBlock {
+    /// One row per design, in scenario order.
+    pub comparison: Vec<DesignSummary>,
+    /// Each design in full.
+    pub designs: Vec<DesignReport>,
+}
+
+/// A design's headline figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct DesignSummary {
+    /// Design name.
+    pub name: String,
+    /// Readings that entered the pipeline.
+    pub readings_in: u64,
+    /// Readings out of its last hop.
+    pub readings_out: u64,
+    /// readings_out / readings_in.
+    pub delivery_ratio: f64,
+    /// Readings out per simulated second.
+    pub throughput_per_s: f64,
+    /// End-to-end latency from each reading's intended time.
+    pub latency_ms: LatencyMs,
+    /// The hop with the highest utilisation.
+    pub bottleneck: String,
+    /// Its utilisation.
+    pub bottleneck_utilisation: f64,
+}
+
+/// One design's full results.
+#[derive(Clone, Debug, Serialize)]
+pub struct DesignReport {
+    /// Design name.
+    pub name: String,
+    /// Hops and end to end.
+    #[serde(flatten)]
+    pub report: PipelineReport,
 }
 
 /// Failures and what they cost (`summary.json`'s `resilience` block).
@@ -838,6 +884,9 @@ pub struct SloReport {
 pub struct SloCheck {
     /// e.g. "delivery_ratio_min".
     pub name: &'static str,
+    /// The pipeline design it applies to, for pipeline objectives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design: Option<String>,
     /// The threshold.
     pub threshold: f64,
     /// The measured value.

@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod charts;
+pub mod ramp;
 pub mod summary;
 pub mod timeseries;
 

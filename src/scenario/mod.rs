@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod cities;
 pub mod error;
 pub mod load;
+pub mod pipeline;
 pub mod types;
 pub mod units;
 pub mod validate;
@@ -75,6 +76,8 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate
         wired: section(parsed, "wired", problems).flatten(),
         energy: section(parsed, "energy", problems).flatten(),
         repair: section(parsed, "repair", problems).flatten(),
+        pipeline: section(parsed, "pipeline", problems).flatten(),
+        pipelines: list_at(parsed, parsed.root.get("pipelines"), &root.key("pipelines"), problems),
         costs: section(parsed, "costs", problems).flatten(),
         slo: section(parsed, "slo", problems).flatten(),
         output: section(parsed, "output", problems).flatten(),

@@ -7,6 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::pipeline::PipelineSpec;
 use super::units::{Bandwidth, Bitrate, Charge, Current, Db, Dbm, Distance, Duration, Mass, Power};
 
 /// A whole scenario file.
@@ -48,6 +49,12 @@ pub struct ScenarioFile {
     /// Repair crews that bring failed gateways back.
     #[serde(default)]
     pub repair: Option<RepairSection>,
+    /// The data pipeline behind the network server: forwarder, broker, stages.
+    #[serde(default)]
+    pub pipeline: Option<PipelineSpec>,
+    /// Several named pipeline designs, run on identical traffic and compared.
+    #[serde(default)]
+    pub pipelines: Vec<PipelineSpec>,
     /// Service-level objectives; a breach makes `citytwin run` exit with code 3.
     #[serde(default)]
     pub slo: Option<SloSection>,
@@ -457,6 +464,9 @@ pub enum FailureKind {
     /// "spoof"`) or flood the network (`attack = "flood"`) until monitoring detects them after
     /// `detect_after`; they are then isolated (their readings dropped) until the end of the window.
     Compromised,
+    /// A pipeline stage (`stage`) or, without `stage`, the whole cloud (broker and every
+    /// stage) serves nothing while down; queues fill and overflow by their policies.
+    Pipeline,
 }
 
 impl FailureKind {
@@ -470,6 +480,7 @@ impl FailureKind {
             FailureKind::Device => "device",
             FailureKind::Jamming => "jamming",
             FailureKind::Compromised => "compromised",
+            FailureKind::Pipeline => "pipeline",
         }
     }
 }
@@ -489,7 +500,7 @@ pub enum AttackKind {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailureSpec {
-    /// gateway | power | backhaul | storm | device | jamming | compromised.
+    /// gateway | power | backhaul | storm | device | jamming | compromised | pipeline.
     pub kind: FailureKind,
     /// Scope: the gateways of this gateway group (by `name`); for `device` and `compromised`,
     /// the sensors of this sensor group (by `name`, or `kind` when unnamed).
@@ -553,6 +564,10 @@ pub struct FailureSpec {
     /// e.g. "2h"; leave it out for an attack nobody detects.
     #[serde(default)]
     pub detect_after: Option<Duration>,
+    /// Pipeline: the stage that fails, by name ("broker" for the broker); leave it out for the
+    /// whole cloud.
+    #[serde(default)]
+    pub stage: Option<String>,
 }
 
 /// An area: a disc (`center` and `radius`) or a polygon (`polygon`, at least three points).
@@ -885,6 +900,12 @@ pub struct SloSection {
     /// Maximum 99th-percentile latency from reading to network server, e.g. "2s".
     #[serde(default)]
     pub latency_p99_max: Option<Duration>,
+    /// Minimum share of the readings entering the pipeline that come out of its last stage.
+    #[serde(default)]
+    pub pipeline_delivery_min: Option<f64>,
+    /// Maximum 99th-percentile latency from reading to the end of the pipeline, e.g. "5s".
+    #[serde(default)]
+    pub pipeline_p99_max: Option<Duration>,
 }
 
 /// `[output]`: result options.

@@ -6,6 +6,7 @@ use super::catalogue::{self, SensorKind};
 use super::cities::{self, City};
 use super::error::{KeyPath, Problem, nearest};
 use super::load::Parsed;
+use super::pipeline::{Design, PipelineSpec};
 use super::types::*;
 use crate::model::adr::AdrParams;
 use crate::model::area::Area;
@@ -61,6 +62,8 @@ pub struct Scenario {
     pub failures: Vec<Failure>,
     /// Repair crews, if any.
     pub repair: Option<Repair>,
+    /// Pipeline designs, compared on identical traffic (empty: no pipeline).
+    pub pipelines: Vec<Design>,
     /// Service-level objectives.
     pub slo: SloSection,
     /// Time-series bucket width.
@@ -264,6 +267,8 @@ pub struct Failure {
     pub share: f64,
     /// What compromised devices do.
     pub attack: Option<Attack>,
+    /// The pipeline stage that fails (None: the whole cloud), for pipeline failures.
+    pub stage: Option<String>,
     /// How the scope reads in results, e.g. "district Loop" or "gw-3".
     pub scope: String,
 }
@@ -277,6 +282,15 @@ pub struct Attack {
     pub flood_factor: u32,
     /// Time from the start of the attack to detection and isolation (None: never detected).
     pub detect_after: Option<SimTime>,
+}
+
+/// The name of a pipeline hop in results.
+pub fn hop_name(h: &crate::pipeline::HopConfig) -> String {
+    match h {
+        crate::pipeline::HopConfig::Stage(s) => s.name.clone(),
+        crate::pipeline::HopConfig::Gateway(g) => g.name.clone(),
+        crate::pipeline::HopConfig::Broker(b) => b.name.clone(),
+    }
 }
 
 /// A scheduled window that lasts until the end of the run.
@@ -491,6 +505,10 @@ pub struct Sections {
     pub energy: Option<EnergySection>,
     /// `[repair]`.
     pub repair: Option<RepairSection>,
+    /// `[pipeline]`.
+    pub pipeline: Option<PipelineSpec>,
+    /// `[[pipelines]]` entries that deserialized, with their indices.
+    pub pipelines: Vec<(usize, PipelineSpec)>,
     /// `[costs]`.
     pub costs: Option<CostsSection>,
     /// `[slo]`.
@@ -535,14 +553,12 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         })
         .collect();
     let slo = file.slo.clone().unwrap_or_default();
-    if let Some(r) = slo.delivery_ratio_min
-        && !(0.0..=1.0).contains(&r)
-    {
-        v.err(
-            &root.key("slo").key("delivery_ratio_min"),
-            format!("{r} is outside [0, 1]"),
-            Some("a ratio such as 0.99"),
-        );
+    for (key, ratio) in [("delivery_ratio_min", slo.delivery_ratio_min), ("pipeline_delivery_min", slo.pipeline_delivery_min)] {
+        if let Some(r) = ratio
+            && !(0.0..=1.0).contains(&r)
+        {
+            v.err(&root.key("slo").key(key), format!("{r} is outside [0, 1]"), Some("a ratio such as 0.99"));
+        }
     }
     let bucket = file.output.as_ref().and_then(|o| o.bucket).map(|b| b.0);
     if bucket == Some(SimTime::ZERO) {
@@ -594,6 +610,8 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
             Some("use a longer bucket, e.g. \"15m\""),
         );
     }
+    let pipelines = v.pipelines(file, bucket, &root);
+    v.pipeline_failures(file, &failures, &pipelines, &root);
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
@@ -614,6 +632,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         costs,
         failures,
         repair,
+        pipelines,
         slo,
         bucket,
         file: String::new(),
@@ -630,6 +649,70 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn err(&mut self, path: &KeyPath, message: impl Into<String>, hint: Option<&str>) {
         self.problems.push(self.parsed.problem(path, message, hint.map(str::to_string)));
+    }
+
+    /// `[pipeline]` or `[[pipelines]]`, not both; designs need distinct names.
+    fn pipelines(&mut self, file: &Sections, bucket: SimTime, root: &KeyPath) -> Vec<Design> {
+        let parsed = self.parsed;
+        let mut problems = Vec::new();
+        let mut err = |p: &KeyPath, m: String, h: Option<String>| problems.push(parsed.problem(p, m, h));
+        let mut out = Vec::new();
+        if let Some(spec) = &file.pipeline {
+            if !file.pipelines.is_empty() {
+                err(
+                    &root.key("pipelines"),
+                    "give one [pipeline] or several [[pipelines]], not both".into(),
+                    Some("move [pipeline] into a [[pipelines]] entry with a name".into()),
+                );
+            }
+            let name = spec.name.clone().unwrap_or_else(|| "pipeline".into());
+            out.push(super::pipeline::design(spec, name, &root.key("pipeline"), bucket.0, &mut err));
+        }
+        for (i, spec) in &file.pipelines {
+            let path = root.key("pipelines").index(*i);
+            let Some(name) = spec.name.clone() else {
+                err(&path, "each of several designs needs a `name`".into(), Some("name = \"edge aggregation\"".into()));
+                continue;
+            };
+            if out.iter().any(|d: &Design| d.name == name) {
+                err(&path.key("name"), format!("two designs are named \"{name}\""), None);
+            }
+            out.push(super::pipeline::design(spec, name, &path, bucket.0, &mut err));
+        }
+        self.problems.extend(problems);
+        out
+    }
+
+    /// A pipeline failure names a stage some design has.
+    fn pipeline_failures(&mut self, file: &Sections, failures: &[Failure], designs: &[Design], root: &KeyPath) {
+        for (i, f) in &file.failures {
+            let path = root.key("failures").index(*i);
+            if f.kind != FailureKind::Pipeline {
+                if f.stage.is_some() {
+                    self.err(&path.key("stage"), "`stage` does not apply here", Some("it is for kind = \"pipeline\""));
+                }
+                continue;
+            }
+            if designs.is_empty() {
+                self.err(&path, "a pipeline failure needs a [pipeline]", Some("add a [pipeline] section with its stages"));
+                continue;
+            }
+            if let Some(stage) = &f.stage {
+                let names: Vec<String> = designs
+                    .iter()
+                    .flat_map(|d| d.config.hops.iter().map(hop_name))
+                    .filter(|n| n != "gateway")
+                    .collect();
+                if !names.contains(stage) {
+                    let hint = nearest(stage, names.iter().map(String::as_str)).map_or_else(
+                        || format!("stages: {}", names.join(", ")),
+                        |n| format!("did you mean \"{n}\"?"),
+                    );
+                    self.err(&path.key("stage"), format!("no pipeline stage is named \"{stage}\""), Some(&hint));
+                }
+            }
+        }
+        let _ = failures;
     }
 
     /// US915 limits one transmission to 400 ms: a fixed SF must respect it.
@@ -1477,14 +1560,22 @@ impl Checker<'_> {
                 Some("attack = \"spoof\" or attack = \"flood\""),
             );
         }
-        let scope = if matches!(kind, FailureKind::Storm | FailureKind::Jamming) { "area".to_string() } else { scope };
+        let scope = match kind {
+            FailureKind::Storm | FailureKind::Jamming => "area".to_string(),
+            FailureKind::Pipeline => f.stage.as_ref().map_or_else(|| "cloud".to_string(), |s| format!("stage {s}")),
+            _ => scope,
+        };
+        if kind == FailureKind::Pipeline && scoped.iter().any(|x| *x) {
+            self.err(path, "a pipeline failure is scoped by `stage` only", Some("stage = \"store\", or leave it out for the whole cloud"));
+        }
         Some(Failure {
             kind,
-            gateways: if matches!(kind, FailureKind::Storm | FailureKind::Jamming) || on_sensors {
+            gateways: if matches!(kind, FailureKind::Storm | FailureKind::Jamming | FailureKind::Pipeline) || on_sensors {
                 Vec::new()
             } else {
                 in_scope
             },
+            stage: f.stage.clone(),
             district,
             sensor_group,
             sensor,

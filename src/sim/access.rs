@@ -26,6 +26,7 @@ use bevy_ecs::prelude::*;
 use super::clock::Clock;
 use super::failures::Outages;
 use super::sense::Reading;
+use crate::metrics::collect::Delivered;
 use crate::metrics::{LossCause, Metrics};
 use crate::model::cellular::Carrier;
 use crate::model::random::{Purpose, below, draw, unit};
@@ -327,6 +328,13 @@ pub fn access(
             Some(done) => {
                 let latency = done + pool.onward_us - r.at;
                 metrics.delivered(SimTime(r.at), r.sensor, r.district, r.group, r.band, SimTime(latency));
+                metrics.forward(Delivered {
+                    id: u64::from(r.sensor) << 32 | u64::from(r.seq),
+                    intended: r.at,
+                    arrival: r.at + latency,
+                    gateway: None,
+                    group: r.group,
+                });
             }
             None => metrics.lost(SimTime(r.at), r.district, r.group, LossCause::Congestion),
         }

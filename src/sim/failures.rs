@@ -91,6 +91,8 @@ pub struct Outages {
     pub attacks: Vec<AttackWindow>,
     /// Per sensor: the attack it takes part in (u32::MAX: none); empty without attacks.
     pub compromised: Vec<u32>,
+    /// Pipeline outages: the stage (None: the whole cloud) and when it is down.
+    pub pipeline: Vec<(Option<String>, Vec<(u64, u64)>)>,
 }
 
 /// A storm over an area.
@@ -360,6 +362,7 @@ pub fn outages(sc: &Scenario, sites: &Sites, sensors: &[SensorAt], horizon: SimT
     let mut sensor_down: Vec<Vec<(u64, u64)>> = Vec::new();
     let mut attacks = Vec::new();
     let mut compromised: Vec<u32> = Vec::new();
+    let mut pipeline = Vec::new();
     let scopes: Vec<Vec<usize>> = sc
         .failures
         .iter()
@@ -464,6 +467,18 @@ pub fn outages(sc: &Scenario, sites: &Sites, sensors: &[SensorAt], horizon: SimT
                 }
                 continue;
             }
+            (FailureKind::Pipeline, timing) => {
+                let w = match timing {
+                    FailureTiming::Scheduled { at, lasts } => vec![(at.0, at.0.saturating_add(lasts.0))],
+                    FailureTiming::Random { mtbf, mttr } => {
+                        alternating_outages(sc.seed, (fi as u64) << 32 | 0xFFFF_FFFF, mtbf.0, mttr.0, horizon.0)
+                    }
+                    FailureTiming::UntilRepaired { .. } => Vec::new(),
+                };
+                windows.extend(w.iter().map(|&(start, end)| Window { failure: fi, unit: None, start, end }));
+                pipeline.push((f.stage.clone(), merge(w)));
+                continue;
+            }
             _ => {}
         }
         let scope = &scopes[fi];
@@ -561,6 +576,7 @@ pub fn outages(sc: &Scenario, sites: &Sites, sensors: &[SensorAt], horizon: SimT
         sensor_down: sensor_down.into_iter().map(merge).collect(),
         attacks,
         compromised,
+        pipeline,
     }
 }
 

@@ -18,6 +18,7 @@ use std::cmp::Reverse;
 use super::build::{Adr, AdrChange, LoraDevice, RunConfig, sf_index};
 use super::channel::Receiver;
 use super::transmit::{Deferred, Planned};
+use crate::metrics::collect::Delivered;
 use crate::metrics::{LossCause, Metrics};
 use crate::model::adr::{AdrParams, decide};
 use crate::model::radio::SpreadingFactor;
@@ -87,7 +88,11 @@ pub fn settle(a: Attempt, device: Option<(&LoraDevice, &mut Adr)>, ctx: &mut Mac
     }
     let mac = ctx.cfg.mac[usize::from(tx.group)];
     let decoded = a.arrival != u64::MAX;
-    let arrival = tx.prior_arrival.min(a.arrival);
+    let (arrival, gateway) = if a.arrival < tx.prior_arrival {
+        (a.arrival, a.best.map_or(u32::MAX, |b| b.0))
+    } else {
+        (tx.prior_arrival, tx.prior_gateway)
+    };
     if decoded
         && let (Some(params), Some((dev, adr))) = (&ctx.cfg.adr, device)
         && let Some((_, rssi)) = a.best
@@ -102,11 +107,18 @@ pub fn settle(a: Attempt, device: Option<(&LoraDevice, &mut Adr)>, ctx: &mut Mac
         let wait = draw(ctx.cfg.seed, Purpose::Retransmission, u64::from(tx.sensor), counter(tx.seq, tx.attempt));
         let (lo, hi) = ACK_TIMEOUT_US;
         let at = a.end + RX2_DELAY_US + lo + (unit(wait) * (hi - lo) as f64) as u64;
-        let retry = Planned { start: at, unplanned: true, attempt: tx.attempt + 1, prior_arrival: arrival, ..tx };
+        let retry = Planned {
+            start: at,
+            unplanned: true,
+            attempt: tx.attempt + 1,
+            prior_arrival: arrival,
+            prior_gateway: gateway,
+            ..tx
+        };
         ctx.deferred.0.push(Reverse(retry));
         return;
     }
-    finish(&tx, arrival, a.cause, ctx.metrics);
+    finish(&Planned { prior_gateway: gateway, ..tx }, arrival, a.cause, ctx.metrics);
 }
 
 /// The key of an attempt's random draws: frame counter and attempt number.
@@ -114,13 +126,21 @@ pub fn counter(seq: u32, attempt: u8) -> u64 {
     (u64::from(seq) << 4) | u64::from(attempt.saturating_sub(1) & 0xF)
 }
 
-/// Counts a reading once, finally: delivered at its first decoded copy (`arrival`), or lost.
+/// Counts a reading once, finally: delivered at its first decoded copy (`arrival`, through
+/// `tx.prior_gateway`), or lost.
 pub fn finish(tx: &Planned, arrival: u64, cause: LossCause, metrics: &mut Metrics) {
     let at = SimTime(tx.generated);
     if arrival == u64::MAX {
         metrics.lost(at, tx.district, tx.group, cause);
     } else {
         metrics.delivered(at, tx.sensor, tx.district, tx.group, tx.band, SimTime(arrival - tx.generated));
+        metrics.forward(Delivered {
+            id: u64::from(tx.sensor) << 32 | u64::from(tx.seq),
+            intended: tx.generated,
+            arrival,
+            gateway: (tx.prior_gateway != u32::MAX).then_some(tx.prior_gateway),
+            group: tx.group,
+        });
     }
 }
 

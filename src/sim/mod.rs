@@ -29,8 +29,8 @@ pub mod energy;
 pub mod failures;
 pub mod gateway;
 pub mod mac;
+pub mod pipeline;
 pub mod resilience;
-use resilience::Units;
 pub mod sense;
 pub mod sustainability;
 pub mod transmit;
@@ -40,6 +40,8 @@ use bevy_ecs::prelude::*;
 use crate::metrics::Metrics;
 use crate::metrics::collect::{ScopeKind, latency_ms};
 use crate::metrics::grid::Grid;
+use crate::pipeline::PipelineReport;
+use resilience::Units;
 use crate::metrics::report::*;
 use crate::model::interference::Rule;
 use crate::scenario::Scenario;
@@ -103,6 +105,10 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         let kinds: Vec<&str> = scenario.groups.iter().map(|g| g.kind.id).collect();
         metrics.grid = Some(Grid::new(scenario.city.side_m, metrics.buckets(), &sensors, &kinds));
     }
+    if let Some(p) = pipeline::pipelines(scenario, world.resource::<failures::Outages>()) {
+        metrics.outbox = Some(Vec::new());
+        world.insert_resource(p);
+    }
     world.insert_resource(metrics);
     world.insert_resource(clock::Clock::default());
     world.insert_resource(sense::Readings::default());
@@ -131,7 +137,7 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
 
     let mut schedule = Schedule::default();
     schedule
-        .add_systems((sense::sense, access::access, transmit::transmit, channel::channel, gateway::gateway).chain());
+        .add_systems((sense::sense, access::access, transmit::transmit, channel::channel, gateway::gateway, pipeline::forward).chain());
 
     // Readings stop at the end of the duration; steps go on until every attempt in flight or
     // waiting to be retransmitted has settled, then a last step settles anything on the air.
@@ -225,7 +231,15 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         &mut timeseries,
     );
     let links: u64 = layout.gateway_reach.iter().sum();
-    let slo = evaluate_slo(scenario, &uplinks, &latency_ms);
+    let pipeline = world.remove_resource::<pipeline::Pipelines>().map(|p| {
+        let end = scenario.duration.0 + pipeline::DRAIN_US;
+        pipeline_block(pipeline::finish(p, end), scenario.duration.as_secs_f64(), &mut timeseries)
+    });
+    let mut slo = evaluate_slo(scenario, &uplinks, &latency_ms);
+    if let Some(p) = &pipeline {
+        slo.checks.extend(pipeline_slo(scenario, p));
+        slo.breached = slo.checks.iter().any(|c| !c.ok);
+    }
     Report {
         schema: SUMMARY_SCHEMA,
         citytwin_version: env!("CARGO_PKG_VERSION"),
@@ -274,6 +288,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         groups,
         energy,
         resilience,
+        pipeline,
         technologies,
         access,
         uplinks,
@@ -426,6 +441,76 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// The `pipeline` block from each design's report, with queue depth per hop added to the time
+/// series (`queue_depth_max`, `queue_depth_mean`, scope `hop:<design>/<hop>`).
+fn pipeline_block(designs: Vec<(String, PipelineReport)>, simulated_s: f64, ts: &mut TimeSeries) -> PipelineBlock {
+    let comparison = designs
+        .iter()
+        .map(|(name, r)| {
+            let e = &r.end_to_end;
+            let bottleneck = r.hops.iter().max_by(|a, b| a.utilisation.total_cmp(&b.utilisation));
+            DesignSummary {
+                name: name.clone(),
+                readings_in: e.published_readings,
+                readings_out: e.delivered_readings,
+                delivery_ratio: if e.published_readings == 0 {
+                    1.0
+                } else {
+                    e.delivered_readings as f64 / e.published_readings as f64
+                },
+                throughput_per_s: e.delivered_readings as f64 / simulated_s.max(1e-9),
+                latency_ms: e.latency_ms.clone(),
+                bottleneck: bottleneck.map_or_else(String::new, |h| h.name.clone()),
+                bottleneck_utilisation: bottleneck.map_or(0.0, |h| h.utilisation),
+            }
+        })
+        .collect();
+    for (name, r) in &designs {
+        for hop in &r.hops {
+            let scope = format!("hop:{name}/{}", hop.name);
+            let width_s = hop.depth.bucket_us as f64 / 1e6;
+            let buckets = hop.depth.max.len().min((simulated_s / width_s.max(1e-9)).ceil() as usize);
+            for b in 0..buckets {
+                let time_s = b as f64 * width_s;
+                ts.rows.push(Sample { time_s, metric: "queue_depth_max", scope: scope.clone(), value: hop.depth.max[b] as f64 });
+                let mean = hop.depth.mean.get(b).copied().unwrap_or(0.0);
+                ts.rows.push(Sample { time_s, metric: "queue_depth_mean", scope: scope.clone(), value: mean });
+            }
+        }
+    }
+    PipelineBlock {
+        comparison,
+        designs: designs.into_iter().map(|(name, report)| DesignReport { name, report }).collect(),
+    }
+}
+
+/// The pipeline objectives, checked for every design.
+fn pipeline_slo(scenario: &Scenario, p: &PipelineBlock) -> Vec<SloCheck> {
+    let mut checks = Vec::new();
+    for d in &p.comparison {
+        if let Some(min) = scenario.slo.pipeline_delivery_min {
+            checks.push(SloCheck {
+                name: "pipeline_delivery_min",
+                threshold: min,
+                actual: d.delivery_ratio,
+                ok: d.delivery_ratio >= min,
+                design: Some(d.name.clone()),
+            });
+        }
+        if let Some(max) = scenario.slo.pipeline_p99_max {
+            let max_ms = max.0.as_millis_f64();
+            checks.push(SloCheck {
+                name: "pipeline_p99_max_ms",
+                threshold: max_ms,
+                actual: d.latency_ms.p99,
+                ok: d.latency_ms.p99 <= max_ms,
+                design: Some(d.name.clone()),
+            });
+        }
+    }
+    checks
+}
+
 /// Checks the scenario's SLOs against the results.
 pub fn evaluate_slo(scenario: &Scenario, uplinks: &Uplinks, latency: &Latency) -> SloReport {
     let mut checks = Vec::new();
@@ -435,6 +520,7 @@ pub fn evaluate_slo(scenario: &Scenario, uplinks: &Uplinks, latency: &Latency) -
             threshold: min,
             actual: uplinks.delivery_ratio,
             ok: uplinks.delivery_ratio >= min,
+            design: None,
         });
     }
     if let Some(max) = scenario.slo.latency_p99_max {
@@ -444,6 +530,7 @@ pub fn evaluate_slo(scenario: &Scenario, uplinks: &Uplinks, latency: &Latency) -
             threshold: max_ms,
             actual: latency.p99,
             ok: latency.p99 <= max_ms,
+            design: None,
         });
     }
     let breached = checks.iter().any(|c| !c.ok);

@@ -151,6 +151,8 @@ pub struct Planned {
     pub attempt: u8,
     /// Earliest arrival of an earlier attempt at the network server (u64::MAX: none).
     pub prior_arrival: u64,
+    /// The gateway that forwarded that earliest copy (u32::MAX: none).
+    pub prior_gateway: u32,
     /// Not yet planned: `start` is when the device wants to send (its reading or retry timer);
     /// channel, airtime and the rest are filled in when the transmit system plans it.
     pub unplanned: bool,
@@ -179,6 +181,7 @@ impl Planned {
             seq: r.seq,
             attempt: 1,
             prior_arrival: u64::MAX,
+            prior_gateway: u32::MAX,
             unplanned: true,
             copies: r.copies,
             bogus: false,
