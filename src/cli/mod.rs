@@ -1,4 +1,4 @@
-//! The command line: `citytwin run | validate | cities | schema`. The only code that reads argv,
+//! The command line: `citytwin run | ramp | validate | cities | schema`. The only code that reads argv,
 //! writes to the terminal and chooses exit codes: 0 success, 1 runtime failure, 2 invalid input
 //! (scenario, flags, files), 3 the scenario's SLOs were breached.
 
@@ -53,6 +53,30 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Raise the load stage by stage until every pipeline design breaks its SLO; report each
+    /// design's knee (the highest load it sustained) in ramp.json, ramp.csv and charts.
+    Ramp {
+        /// Scenario file (TOML) with a [pipeline] or [[pipelines]].
+        scenario: PathBuf,
+        /// Results folder (default: output/<scenario file stem>-ramp).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Master seed, overriding the file's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a scenario key (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// What to raise: sensor counts or report rates.
+        #[arg(long, value_enum, default_value = "count")]
+        by: RampByArg,
+        /// Load multipliers to try, ascending, e.g. 1,2,4,8 (default: doubling from 1 to 128).
+        #[arg(long, value_delimiter = ',')]
+        factors: Vec<f64>,
+        /// No stage-by-stage lines and no table.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Check a scenario and say what would be simulated.
     Validate {
         /// Scenario file (TOML).
@@ -84,6 +108,9 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run { scenario, out, seed, set, quiet, json, threads } => {
             run(&scenario, out, seed, &set, quiet, json, threads)
+        }
+        Command::Ramp { scenario, out, seed, set, by, factors, quiet } => {
+            ramp(&scenario, out, seed, &set, by, &factors, quiet)
         }
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::Cities { json } => cities(json),
@@ -167,6 +194,61 @@ fn run(
             );
         }
         return ExitCode::from(EXIT_SLO_BREACHED);
+    }
+    ExitCode::SUCCESS
+}
+
+/// What `ramp --by` raises.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum RampByArg {
+    /// Sensor counts.
+    Count,
+    /// Report rates.
+    Rate,
+}
+
+fn ramp(
+    path: &Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    set: &[String],
+    by: RampByArg,
+    factors: &[f64],
+    quiet: bool,
+) -> ExitCode {
+    let scenario = match load(path, set, seed) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if scenario.pipelines.is_empty() {
+        eprintln!("error: {}: a ramp needs a [pipeline] or [[pipelines]] to load", path.display());
+        eprintln!("  hint: add [pipeline] with its stages, e.g. stages = [{{ name = \"store\", service = \"2ms\" }}]");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let factors: Vec<f64> = if factors.is_empty() { crate::ramp::DEFAULT_FACTORS.to_vec() } else { factors.to_vec() };
+    if factors.iter().any(|f| !(f.is_finite() && *f > 0.0)) || factors.windows(2).any(|w| w[1] <= w[0]) {
+        eprintln!("error: --factors must be positive and ascending, e.g. 1,2,4,8");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let out = out.unwrap_or_else(|| {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+        PathBuf::from("output").join(format!("{stem}-ramp"))
+    });
+    let by = match by {
+        RampByArg::Count => crate::ramp::RampBy::Count,
+        RampByArg::Rate => crate::ramp::RampBy::Rate,
+    };
+    let report = crate::ramp::ramp(&scenario, by, &factors, |stage| {
+        if !quiet {
+            eprint!("{}", table::ramp_stage(stage));
+        }
+    });
+    if let Err(e) = crate::output::ramp::write_ramp(&report, &out) {
+        eprintln!("error: writing results: {e}");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if !quiet {
+        print!("{}", table::knees(&report, &out));
     }
     ExitCode::SUCCESS
 }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::metrics::Report;
+use crate::ramp::{RampReport, RampStage};
 use crate::scenario::Scenario;
 use crate::scenario::cities::City;
 use crate::scenario::types::FailureKind;
@@ -218,5 +219,43 @@ pub fn cities(all: &[City]) -> String {
             c.id, c.name, c.country, c.latitude, c.longitude, c.population, c.land_area_km2, c.grid_co2_g_per_kwh
         );
     }
+    s
+}
+
+/// One ramp stage, a line per design.
+pub fn ramp_stage(stage: &RampStage) -> String {
+    let mut s = format!(
+        "x{:<6} {:>9.1} readings/s generated, radio delivery {:.4}\n",
+        stage.factor, stage.generated_per_s, stage.radio_delivery_ratio
+    );
+    for d in &stage.designs {
+        let _ = writeln!(
+            s,
+            "         {:<24} in {:>9.1}/s  out {:>9.1}/s  ratio {:.4}  p99 {:>10.1} ms  {} {:.0} % busy  {}",
+            d.design,
+            d.offered_per_s,
+            d.delivered_per_s,
+            d.delivery_ratio,
+            d.p99_ms,
+            d.bottleneck,
+            d.bottleneck_utilisation * 100.0,
+            if d.ok { "ok" } else { "BROKEN" }
+        );
+    }
+    s
+}
+
+/// Each design's knee.
+pub fn knees(r: &RampReport, out: &Path) -> String {
+    let mut s = format!("{} (ramp by {:?})\n", r.scenario, r.by);
+    for k in &r.knees {
+        let sustained = k.sustained_per_s.map_or_else(|| "nothing".to_string(), |x| format!("{x:.1} readings/s"));
+        let broke = match (k.broke_at_per_s, &k.broke_at_hop) {
+            (Some(x), Some(h)) => format!("broke at {x:.1}/s ({h})"),
+            _ => "never broke".to_string(),
+        };
+        let _ = writeln!(s, "  knee {:<24} sustained {sustained}, {broke}", k.design);
+    }
+    let _ = writeln!(s, "  results in {}", out.display());
     s
 }

@@ -196,7 +196,11 @@ pub fn design(spec: &PipelineSpec, name: String, path: &KeyPath, bucket_us: u64,
     for (i, s) in spec.stages.iter().enumerate() {
         let p = path.key("stages").index(i);
         if ["gateway", "broker"].contains(&s.name.as_str()) || names.insert(&s.name, i).is_some() {
-            err(&p.key("name"), format!("stage name \"{}\" is taken", s.name), Some("give each stage its own name".into()));
+            err(
+                &p.key("name"),
+                format!("stage name \"{}\" is taken", s.name),
+                Some("give each stage its own name".into()),
+            );
         }
         hops.push(HopConfig::Stage(stage(s, &p, err)));
     }
@@ -327,7 +331,11 @@ fn stage(s: &StageSpec, path: &KeyPath, err: Report) -> StageConfig {
         err(&path.key("workers"), format!("{workers}; expected 1..100000"), None);
     }
     if s.queue == Some(0) && s.policy != Some(QueuePolicy::Block) {
-        err(&path.key("queue"), "a queue of 0 drops everything that finds the workers busy".into(), Some("leave `queue` out for an unbounded queue".into()));
+        err(
+            &path.key("queue"),
+            "a queue of 0 drops everything that finds the workers busy".into(),
+            Some("leave `queue` out for an unbounded queue".into()),
+        );
     }
     StageConfig {
         name: s.name.clone(),

@@ -553,7 +553,9 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         })
         .collect();
     let slo = file.slo.clone().unwrap_or_default();
-    for (key, ratio) in [("delivery_ratio_min", slo.delivery_ratio_min), ("pipeline_delivery_min", slo.pipeline_delivery_min)] {
+    for (key, ratio) in
+        [("delivery_ratio_min", slo.delivery_ratio_min), ("pipeline_delivery_min", slo.pipeline_delivery_min)]
+    {
         if let Some(r) = ratio
             && !(0.0..=1.0).contains(&r)
         {
@@ -694,7 +696,11 @@ impl Checker<'_> {
                 continue;
             }
             if designs.is_empty() {
-                self.err(&path, "a pipeline failure needs a [pipeline]", Some("add a [pipeline] section with its stages"));
+                self.err(
+                    &path,
+                    "a pipeline failure needs a [pipeline]",
+                    Some("add a [pipeline] section with its stages"),
+                );
                 continue;
             }
             if let Some(stage) = &f.stage {
@@ -704,10 +710,8 @@ impl Checker<'_> {
                     .filter(|n| n != "gateway")
                     .collect();
                 if !names.contains(stage) {
-                    let hint = nearest(stage, names.iter().map(String::as_str)).map_or_else(
-                        || format!("stages: {}", names.join(", ")),
-                        |n| format!("did you mean \"{n}\"?"),
-                    );
+                    let hint = nearest(stage, names.iter().map(String::as_str))
+                        .map_or_else(|| format!("stages: {}", names.join(", ")), |n| format!("did you mean \"{n}\"?"));
                     self.err(&path.key("stage"), format!("no pipeline stage is named \"{stage}\""), Some(&hint));
                 }
             }
@@ -1566,11 +1570,16 @@ impl Checker<'_> {
             _ => scope,
         };
         if kind == FailureKind::Pipeline && scoped.iter().any(|x| *x) {
-            self.err(path, "a pipeline failure is scoped by `stage` only", Some("stage = \"store\", or leave it out for the whole cloud"));
+            self.err(
+                path,
+                "a pipeline failure is scoped by `stage` only",
+                Some("stage = \"store\", or leave it out for the whole cloud"),
+            );
         }
         Some(Failure {
             kind,
-            gateways: if matches!(kind, FailureKind::Storm | FailureKind::Jamming | FailureKind::Pipeline) || on_sensors {
+            gateways: if matches!(kind, FailureKind::Storm | FailureKind::Jamming | FailureKind::Pipeline) || on_sensors
+            {
                 Vec::new()
             } else {
                 in_scope

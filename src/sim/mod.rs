@@ -40,13 +40,13 @@ use bevy_ecs::prelude::*;
 use crate::metrics::Metrics;
 use crate::metrics::collect::{ScopeKind, latency_ms};
 use crate::metrics::grid::Grid;
-use crate::pipeline::PipelineReport;
-use resilience::Units;
 use crate::metrics::report::*;
 use crate::model::interference::Rule;
+use crate::pipeline::PipelineReport;
 use crate::scenario::Scenario;
 use crate::scenario::types::{DutyCyclePolicy, InterferenceModel, RadioKind};
 use crate::time::SimTime;
+use resilience::Units;
 
 /// Default engine step: long enough to batch work across gateways, short next to report
 /// intervals. Results do not depend on it.
@@ -136,8 +136,10 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     });
 
     let mut schedule = Schedule::default();
-    schedule
-        .add_systems((sense::sense, access::access, transmit::transmit, channel::channel, gateway::gateway, pipeline::forward).chain());
+    schedule.add_systems(
+        (sense::sense, access::access, transmit::transmit, channel::channel, gateway::gateway, pipeline::forward)
+            .chain(),
+    );
 
     // Readings stop at the end of the duration; steps go on until every attempt in flight or
     // waiting to be retransmitted has settled, then a last step settles anything on the air.
@@ -472,7 +474,12 @@ fn pipeline_block(designs: Vec<(String, PipelineReport)>, simulated_s: f64, ts: 
             let buckets = hop.depth.max.len().min((simulated_s / width_s.max(1e-9)).ceil() as usize);
             for b in 0..buckets {
                 let time_s = b as f64 * width_s;
-                ts.rows.push(Sample { time_s, metric: "queue_depth_max", scope: scope.clone(), value: hop.depth.max[b] as f64 });
+                ts.rows.push(Sample {
+                    time_s,
+                    metric: "queue_depth_max",
+                    scope: scope.clone(),
+                    value: hop.depth.max[b] as f64,
+                });
                 let mean = hop.depth.mean.get(b).copied().unwrap_or(0.0);
                 ts.rows.push(Sample { time_s, metric: "queue_depth_mean", scope: scope.clone(), value: mean });
             }

@@ -10,6 +10,7 @@ mod determinism;
 mod duty_cycle;
 mod energy;
 mod invalid_scenarios;
+mod pipeline;
 mod resilience;
 mod scalability;
 mod shipped;
