@@ -132,6 +132,7 @@ pub(crate) fn sample_report() -> Report {
         access: AccessReport::default(),
         energy: Default::default(),
         resilience: Default::default(),
+        pipeline: None,
         lifetimes: Vec::new(),
         radio: RadioReport {
             interference: "capture",

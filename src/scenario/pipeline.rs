@@ -269,7 +269,7 @@ fn forwarder(g: &ForwarderSpec, path: &KeyPath, err: Report) -> GatewayConfig {
         err(&path.key("compression"), format!("{compression}; expected a ratio in (0, 1]"), Some("e.g. 0.4".into()));
     }
     let bps = g.bandwidth.map_or(DEFAULT_FORWARDER_BPS, |b| b.0);
-    if !(bps >= 1.0) {
+    if bps.is_nan() || bps < 1.0 {
         err(&path.key("bandwidth"), "the backhaul needs a positive bandwidth".into(), Some("e.g. \"1Mbit/s\"".into()));
     }
     let readings = g.aggregate.unwrap_or(1);

@@ -92,8 +92,11 @@ pub struct Outages {
     /// Per sensor: the attack it takes part in (u32::MAX: none); empty without attacks.
     pub compromised: Vec<u32>,
     /// Pipeline outages: the stage (None: the whole cloud) and when it is down.
-    pub pipeline: Vec<(Option<String>, Vec<(u64, u64)>)>,
+    pub pipeline: Vec<StageOutage>,
 }
+
+/// A pipeline stage (None: the whole cloud) and when it is down.
+pub type StageOutage = (Option<String>, Vec<(u64, u64)>);
 
 /// A storm over an area.
 #[derive(Clone, Debug, Default)]

@@ -461,7 +461,7 @@ fn pipeline_block(designs: Vec<(String, PipelineReport)>, simulated_s: f64, ts: 
                     e.delivered_readings as f64 / e.published_readings as f64
                 },
                 throughput_per_s: e.delivered_readings as f64 / simulated_s.max(1e-9),
-                latency_ms: e.latency_ms.clone(),
+                latency_ms: e.latency_ms,
                 bottleneck: bottleneck.map_or_else(String::new, |h| h.name.clone()),
                 bottleneck_utilisation: bottleneck.map_or(0.0, |h| h.utilisation),
             }

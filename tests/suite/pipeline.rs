@@ -119,7 +119,7 @@ fn a_store_outage_delays_with_room_and_drops_the_overflow_without() {
     let roomy = run(&scenario(&text("")));
     let store = hop(&roomy, 0, "store");
     assert_eq!(store.dropped_total(), 0);
-    assert!(store.latency_ms.max > 1790_000.0 && store.latency_ms.max < 1830_000.0, "{:?}", store.latency_ms);
+    assert!(store.latency_ms.max > 1_790_000.0 && store.latency_ms.max < 1_830_000.0, "{:?}", store.latency_ms);
     let tight = run(&scenario(&text(", queue = 100")));
     let dropped = hop(&tight, 0, "store").dropped_total() as f64;
     assert!((dropped / 18_000.0 - 1.0).abs() < 0.05, "{dropped}");
