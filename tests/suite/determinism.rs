@@ -16,6 +16,20 @@ fn identical_across_runs_threads_and_step_widths() {
 }
 
 #[test]
+fn failures_attacks_and_pipelines_are_identical_across_threads_and_step_widths() {
+    // Every failure kind, the resilience grid and three pipeline designs.
+    let bad = shipped("scenarios/bad-day.toml", &["scenario.duration=16h"]);
+    let base = fingerprint(&run_with(&bad, SimTime::from_secs(10), 1));
+    assert_eq!(base, fingerprint(&run_with(&bad, SimTime::from_secs(10), 2)), "bad day: 1 vs 2 threads");
+    assert_eq!(base, fingerprint(&run_with(&bad, SimTime::from_secs(3), 2)), "bad day: 3 s steps");
+    let designs = shipped("scenarios/gateway-designs.toml", &["scenario.duration=10m", "sensors[0].count=8000"]);
+    let base = fingerprint(&run_with(&designs, SimTime::from_secs(10), 1));
+    assert_eq!(base, fingerprint(&run_with(&designs, SimTime::from_secs(10), 2)), "designs: 1 vs 2 threads");
+    assert_eq!(base, fingerprint(&run_with(&designs, SimTime::from_secs(1), 2)), "designs: 1 s steps");
+    assert_eq!(base, fingerprint(&run_with(&designs, SimTime::from_secs(60), 2)), "designs: 60 s steps");
+}
+
+#[test]
 fn the_seed_matters() {
     let a = shipped("scenarios/quickstart.toml", &["scenario.duration=1h"]);
     let b = shipped("scenarios/quickstart.toml", &["scenario.duration=1h", "scenario.seed=8"]);
