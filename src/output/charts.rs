@@ -6,12 +6,20 @@ pub mod coverage;
 pub mod coverage_map;
 pub mod delivery_by_distance;
 pub mod delivery_ratio;
+pub mod designs;
 pub mod energy_by_component;
 pub mod gateway_load;
 pub mod lifetime;
 pub mod lifetime_cdf;
 pub mod lifetime_map;
+pub mod log_axis;
 pub mod outage_map;
+pub mod pipeline_latency;
+pub mod pipeline_panels;
+pub mod queue_depth;
+pub mod ramp_latency;
+pub mod ramp_lines;
+pub mod ramp_loss;
 pub mod technologies;
 
 use std::fs;
@@ -25,6 +33,7 @@ use plotters::style::{FontStyle, register_font};
 
 use super::OutputError;
 use crate::metrics::report::Report;
+use crate::ramp::RampReport;
 
 /// Folder name inside the results folder.
 pub const DIR_NAME: &str = "charts";
@@ -73,7 +82,18 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     render(&lifetime_cdf::LifetimeCdfChart::new(report), dir)?;
     render(&lifetime_map::LifetimeMapChart::new(report), dir)?;
     render(&outage_map::OutageMapChart::new(report), dir)?;
-    render(&coverage::CoverageChart::new(report), dir)
+    render(&coverage::CoverageChart::new(report), dir)?;
+    render(&pipeline_latency::PipelineLatencyChart::new(report), dir)?;
+    render(&queue_depth::QueueDepthChart::new(report), dir)?;
+    render(&designs::DesignsChart::new(report), dir)
+}
+
+/// Writes the charts of a load ramp into `dir` (created here): `ramp_latency` and `ramp_loss`,
+/// each as `<name>.svg` and `<name>.png`.
+pub fn write_ramp_charts(report: &RampReport, dir: &Path) -> Result<(), OutputError> {
+    fs::create_dir(dir).map_err(OutputError::io(dir))?;
+    render(&ramp_latency::RampLatencyChart::new(report), dir)?;
+    render(&ramp_loss::RampLossChart::new(report), dir)
 }
 
 /// Registers DejaVu Sans (regular and bold) as [`FONT`], once per process. plotters' `ab_glyph`
@@ -148,6 +168,10 @@ pub(crate) enum Mark {
     Triangle(RGBColor),
     /// A filled square, as drawn for a bar.
     Square(RGBColor),
+    /// A dashed line segment, as drawn for a threshold.
+    Dashed(RGBColor),
+    /// A hollow circle.
+    Ring(RGBColor),
 }
 
 /// One row of a side legend.
@@ -207,6 +231,13 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             Mark::Square(color) => {
                 area.draw(&Rectangle::new([(MARK_X + 5, y - 7), (MARK_X + 19, y + 7)], color.filled()))?
             }
+            Mark::Dashed(color) => area.draw(&plotters::element::DashedPathElement::new(
+                vec![(MARK_X, y), (MARK_X + 24, y)],
+                5,
+                3,
+                color.stroke_width(2),
+            ))?,
+            Mark::Ring(color) => area.draw(&Circle::new((MARK_X + 12, y), 5, color.stroke_width(2)))?,
         }
         let label = fit_text(area, &entry.label, &label_style, max_text)?;
         area.draw_text(&label, &label_style, (TEXT_X, y))?;

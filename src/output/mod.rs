@@ -51,7 +51,8 @@ impl OutputError {
 /// The folder holds `summary.json`, `timeseries.csv` and, in `charts/`, `<name>.svg` and
 /// `<name>.png` for each chart [`charts::write_charts`] draws: `delivery_ratio`, `coverage_map`,
 /// `delivery_by_distance`, `gateway_load`, `technologies`, `energy_by_component`, `lifetime`,
-/// `lifetime_cdf`, `lifetime_map`, `outage_map` and `coverage`.
+/// `lifetime_cdf`, `lifetime_map`, `outage_map`, `coverage`, and for the data pipeline
+/// `pipeline_latency`, `queue_depth` and `designs` (each a note when the scenario has none).
 pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
     atomic::write_dir_atomically(dir, |staging| write_contents(report, staging))
 }
@@ -133,6 +134,9 @@ pub(crate) fn sample_report() -> Report {
         energy: Default::default(),
         resilience: Default::default(),
         pipeline: None,
+        privacy: None,
+        register: Vec::new(),
+        principles: Vec::new(),
         lifetimes: Vec::new(),
         radio: RadioReport {
             interference: "capture",
@@ -286,6 +290,12 @@ mod tests {
             "charts/outage_map.png",
             "charts/coverage.svg",
             "charts/coverage.png",
+            "charts/pipeline_latency.svg",
+            "charts/pipeline_latency.png",
+            "charts/queue_depth.svg",
+            "charts/queue_depth.png",
+            "charts/designs.svg",
+            "charts/designs.png",
         ]
         .into_iter()
         .map(String::from)
