@@ -12,10 +12,12 @@
 //! the Report only.
 
 pub mod cli;
+pub mod governance;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod privacy;
 pub mod ramp;
 pub mod scenario;
 pub mod sim;

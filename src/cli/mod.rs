@@ -122,12 +122,14 @@ pub fn main() -> ExitCode {
 }
 
 fn load(path: &Path, set: &[String], seed: Option<u64>) -> Result<scenario::Scenario, ExitCode> {
-    scenario::load(&path.to_string_lossy(), set, seed).map_err(|e| {
+    let scenario = scenario::load(&path.to_string_lossy(), set, seed).map_err(|e| {
         eprintln!("error: {e}");
         match e {
             ScenarioError::Io { .. } | ScenarioError::Invalid { .. } => ExitCode::from(EXIT_INVALID),
         }
-    })
+    })?;
+    eprint!("{}", scenario.warning_text);
+    Ok(scenario)
 }
 
 fn run(

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::governance::register::RegisterEntry;
 use crate::pipeline::{LatencyMs, PipelineReport};
 
 /// Schema id written into summary.json.
@@ -143,6 +144,14 @@ pub struct Report {
     /// The data pipeline designs, when the scenario has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<PipelineBlock>,
+    /// What identifying sensors reveal under each data-handling design, when the scenario has
+    /// a `[privacy]` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<PrivacyReport>,
+    /// The transparency register: one record per sensor group.
+    pub register: Vec<RegisterEntry>,
+    /// The five-principles scorecard.
+    pub principles: Vec<Principle>,
     /// Service-level objectives and whether they held.
     pub slo: SloReport,
     /// What may differ between identical runs.
@@ -193,6 +202,110 @@ pub struct TechnologyReport {
     pub latency_ms: Latency,
     /// Delivery by distance to the nearest gateway, cell site or access point.
     pub distance_bands: Vec<DistanceBand>,
+}
+
+/// Privacy under each data-handling design (`summary.json`'s `privacy` block).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PrivacyReport {
+    /// People simulated.
+    pub people: u32,
+    /// Days followed.
+    pub days: u32,
+    /// Identifying sensors (personal-data groups).
+    pub identifying_sensors: u64,
+    /// Devices sighted (person, sensor, scan slot), the ground truth.
+    pub sightings: u64,
+    /// People sighted at least once.
+    pub people_sighted: u64,
+    /// The design deployed (in the register).
+    pub deployed: String,
+    /// One block per design.
+    pub designs: Vec<PrivacyDesignReport>,
+    /// The privacy-utility curves.
+    pub curves: PrivacyCurves,
+}
+
+/// Privacy against utility on the scenario's own sightings.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PrivacyCurves {
+    /// (daily epsilon per person, RMSE of the published hourly counts).
+    pub epsilon_vs_rmse: Vec<(f64, f64)>,
+    /// (salt rotation period in hours, 0 = never; share linkable across sensors in a day; share
+    /// linkable across days).
+    pub rotation_vs_linkability: Vec<(u64, f64, Option<f64>)>,
+}
+
+/// What one data-handling design lets out, and what it costs in accuracy.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PrivacyDesignReport {
+    /// Design name.
+    pub name: String,
+    /// raw | hash | salted | on-device.
+    pub identifiers: &'static str,
+    /// Whether an adversary can recover device identifiers from what leaves the edge.
+    pub reversible: bool,
+    /// Share of people seen at two or more sensors in a day whose observations one pseudonym
+    /// links that day.
+    pub linkable_across_sensors: f64,
+    /// Share of people seen on two or more days whose pseudonym links two days (None: one day).
+    pub linkable_across_days: Option<f64>,
+    /// Share of released traces unique given p of their points, p = 1..5 (hourly, per sensor).
+    pub unicity: Vec<f64>,
+    /// k of the published count table (its smallest non-zero cell; None: nothing published).
+    pub k: Option<u64>,
+    /// Cells suppressed below the design's k.
+    pub suppressed_cells: u64,
+    /// Largest privacy budget spent by one person in one day (None: no noise, unbounded).
+    pub epsilon_per_person_day: Option<f64>,
+    /// Identifiable or pseudonymous records leaving the sensors.
+    pub records_leaving_edge: u64,
+    /// Of those, records stored (all of them unless the design counts on the device).
+    pub records_stored: u64,
+    /// Records x days held (each record held for the retention period, or to the end of the
+    /// horizon when none is declared).
+    pub exposure_days: f64,
+    /// Records held past the declared retention of their sensor group.
+    pub retention_violations: u64,
+    /// Root-mean-square error of the published counts against the true number of people.
+    pub count_rmse: f64,
+    /// Mean absolute percentage error of the published counts (cells with people).
+    pub count_mape: f64,
+    /// Encryption in transit and at rest.
+    pub encrypted: (bool, bool),
+}
+
+/// One of the five principles and its checks.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Principle {
+    /// The principle, e.g. "privacy & transparency".
+    pub principle: &'static str,
+    /// The worst status of its checks.
+    pub status: Status,
+    /// Named checks.
+    pub checks: Vec<Check>,
+}
+
+/// A named check of the scorecard.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Check {
+    /// Short id, e.g. "personal_data_classified".
+    pub id: &'static str,
+    /// pass | warn | fail.
+    pub status: Status,
+    /// Why, with the numbers.
+    pub reason: String,
+}
+
+/// Outcome of a check.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Holds.
+    Pass,
+    /// Holds with reservations, or not measurable.
+    Warn,
+    /// Does not hold.
+    Fail,
 }
 
 /// The data pipeline (`summary.json`'s `pipeline` block): one row per design for comparison,

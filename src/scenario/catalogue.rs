@@ -116,7 +116,7 @@ impl SensorKind {
             purpose: Some(self.purpose.to_string()),
             personal: Some(self.personal),
             classification: Some(self.classification),
-            retention: None,
+            ..DataSpec::default()
         }
     }
 }

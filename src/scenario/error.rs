@@ -145,9 +145,25 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 fn render(file: &str, text: &str, problems: &[Problem]) -> String {
-    let mut out = String::new();
     let n = problems.len();
-    out.push_str(&format!("{file}: {n} problem{} in the scenario\n", if n == 1 { "" } else { "s" }));
+    let mut out = format!("{file}: {n} problem{} in the scenario\n", if n == 1 { "" } else { "s" });
+    out.push_str(&render_each(file, text, problems));
+    out
+}
+
+/// Warnings (problems that do not stop a run) in the same form as errors; empty when none.
+pub fn render_warnings(file: &str, text: &str, warnings: &[Problem]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let n = warnings.len();
+    let mut out = format!("warning: {file}: {n} warning{} in the scenario\n", if n == 1 { "" } else { "s" });
+    out.push_str(&render_each(file, text, warnings));
+    out
+}
+
+fn render_each(file: &str, text: &str, problems: &[Problem]) -> String {
+    let mut out = String::new();
     for p in problems {
         match (&p.origin, p.line_col) {
             (Origin::File(_), Some((line, col))) => {

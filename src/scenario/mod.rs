@@ -9,6 +9,7 @@ pub mod cities;
 pub mod error;
 pub mod load;
 pub mod pipeline;
+pub mod privacy;
 pub mod types;
 pub mod units;
 pub mod validate;
@@ -37,7 +38,8 @@ pub fn from_str(path: &str, text: &str, sets: &[String], seed: Option<u64>) -> R
     // Semantic checks run on whatever deserialized, so their problems join the others.
     match validate::resolve(&sections, &parsed, seed) {
         Ok(scenario) if problems.is_empty() => {
-            Ok(Scenario { file: path.to_string(), overrides: sets.to_vec(), ..scenario })
+            let warning_text = error::render_warnings(path, text, &scenario.warnings);
+            Ok(Scenario { file: path.to_string(), overrides: sets.to_vec(), warning_text, ..scenario })
         }
         Ok(_) => Err(invalid(sorted(problems))),
         Err(more) => {
@@ -77,6 +79,7 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate
         energy: section(parsed, "energy", problems).flatten(),
         repair: section(parsed, "repair", problems).flatten(),
         pipeline: section(parsed, "pipeline", problems).flatten(),
+        privacy: section(parsed, "privacy", problems).flatten(),
         pipelines: list_at(parsed, parsed.root.get("pipelines"), &root.key("pipelines"), problems),
         costs: section(parsed, "costs", problems).flatten(),
         slo: section(parsed, "slo", problems).flatten(),

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::pipeline::PipelineSpec;
+use super::privacy::PrivacySection;
 use super::units::{Bandwidth, Bitrate, Charge, Current, Db, Dbm, Distance, Duration, Mass, Power};
 
 /// A whole scenario file.
@@ -55,6 +56,9 @@ pub struct ScenarioFile {
     /// Several named pipeline designs, run on identical traffic and compared.
     #[serde(default)]
     pub pipelines: Vec<PipelineSpec>,
+    /// The synthetic population past the identifying sensors, and the data-handling designs.
+    #[serde(default)]
+    pub privacy: Option<PrivacySection>,
     /// Service-level objectives; a breach makes `citytwin run` exit with code 3.
     #[serde(default)]
     pub slo: Option<SloSection>,
@@ -224,6 +228,27 @@ pub struct DataSpec {
     /// How long raw records are kept, e.g. "365d".
     #[serde(default)]
     pub retention: Option<Duration>,
+    /// The organisation accountable for the data (DTPR "accountable"; Amsterdam "owner").
+    #[serde(default)]
+    pub organisation: Option<String>,
+    /// Where it is stored (DTPR storage id), e.g. "stored_on_3rd_party_cloud", "stored_locally".
+    #[serde(default)]
+    pub storage: Option<String>,
+    /// Who can access it, e.g. "open data portal", "city staff only".
+    #[serde(default)]
+    pub access: Option<String>,
+    /// Legal ground for processing personal data (Amsterdam register), e.g. "public task".
+    #[serde(default)]
+    pub legal_ground: Option<String>,
+    /// Link to the privacy statement (Amsterdam register).
+    #[serde(default)]
+    pub privacy_statement: Option<String>,
+    /// Planned end of the deployment, "YYYY-MM-DD" (Amsterdam register).
+    #[serde(default)]
+    pub planned_end: Option<String>,
+    /// What happens at disposal, e.g. "deleted after retention; devices recycled (WEEE)".
+    #[serde(default)]
+    pub disposal: Option<String>,
 }
 
 /// `[[sensors]]`: a group of identical devices. Unset fields come from the kind's catalogue entry.

@@ -7,6 +7,7 @@ use super::cities::{self, City};
 use super::error::{KeyPath, Problem, nearest};
 use super::load::Parsed;
 use super::pipeline::{Design, PipelineSpec};
+use super::privacy::{PrivacyConfig, PrivacySection};
 use super::types::*;
 use crate::model::adr::AdrParams;
 use crate::model::area::Area;
@@ -64,6 +65,13 @@ pub struct Scenario {
     pub repair: Option<Repair>,
     /// Pipeline designs, compared on identical traffic (empty: no pipeline).
     pub pipelines: Vec<Design>,
+    /// The synthetic population and data-handling designs, if any.
+    pub privacy: Option<PrivacyConfig>,
+    /// Things worth fixing that do not stop a run (personal data without a declared purpose,
+    /// retention or classification of at least private, unless `[privacy] strict`).
+    pub warnings: Vec<Problem>,
+    /// The warnings rendered with file, line and column, for the terminal.
+    pub warning_text: String,
     /// Service-level objectives.
     pub slo: SloSection,
     /// Time-series bucket width.
@@ -507,6 +515,8 @@ pub struct Sections {
     pub repair: Option<RepairSection>,
     /// `[pipeline]`.
     pub pipeline: Option<PipelineSpec>,
+    /// `[privacy]`.
+    pub privacy: Option<PrivacySection>,
     /// `[[pipelines]]` entries that deserialized, with their indices.
     pub pipelines: Vec<(usize, PipelineSpec)>,
     /// `[costs]`.
@@ -613,6 +623,8 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         );
     }
     let pipelines = v.pipelines(file, bucket, &root);
+    let privacy = file.privacy.as_ref().map(|p| v.privacy(p, &city, duration, &root.key("privacy")));
+    let warnings = v.personal_data(file, &groups, privacy.as_ref().is_some_and(|p| p.strict), &root);
     v.pipeline_failures(file, &failures, &pipelines, &root);
     if !v.problems.is_empty() {
         return Err(v.problems);
@@ -635,6 +647,9 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         failures,
         repair,
         pipelines,
+        privacy,
+        warnings,
+        warning_text: String::new(),
         slo,
         bucket,
         file: String::new(),
@@ -683,6 +698,61 @@ impl Checker<'_> {
         }
         self.problems.extend(problems);
         out
+    }
+
+    /// Resolves `[privacy]`, sizing the population from the preset's density.
+    fn privacy(&mut self, p: &PrivacySection, city: &CityModel, duration: SimTime, path: &KeyPath) -> PrivacyConfig {
+        let residents = city.preset.map(|c| c.population as f64 * (city.area_km2 / c.land_area_km2).min(1.0));
+        let parsed = self.parsed;
+        let mut problems = Vec::new();
+        let mut err = |p: &KeyPath, m: String, h: Option<String>| problems.push(parsed.problem(p, m, h));
+        let config = super::privacy::resolve(p, residents, duration, path, &mut err);
+        self.problems.extend(problems);
+        config
+    }
+
+    /// NYC IoT Guidelines 1.2, 1.3 and 1.5 for personal data: a declared purpose, a retention
+    /// period and a classification of at least private. Warnings, or errors when `strict`.
+    fn personal_data(&mut self, file: &Sections, groups: &[SensorGroup], strict: bool, root: &KeyPath) -> Vec<Problem> {
+        let mut found = Vec::new();
+        for ((i, spec), g) in file.sensors.iter().zip(groups) {
+            if g.data.personal != Some(true) {
+                continue;
+            }
+            let path = root.key("sensors").index(*i).key("data");
+            let declared = spec.data.clone().unwrap_or_default();
+            let name = &g.name;
+            if declared.purpose.is_none() {
+                found.push((
+                    path.key("purpose"),
+                    format!("group \"{name}\" collects personal data without a declared purpose"),
+                    "data = { purpose = \"mobility\", ... } (NYC IoT Guidelines 1.2)",
+                ));
+            }
+            if declared.retention.is_none() {
+                found.push((
+                    path.key("retention"),
+                    format!("group \"{name}\" keeps personal data without a retention period"),
+                    "data = { retention = \"30d\", ... } (NYC IoT Guidelines 1.5)",
+                ));
+            }
+            if matches!(g.data.classification, Some(Classification::Public | Classification::Sensitive)) {
+                found.push((
+                    path.key("classification"),
+                    format!("group \"{name}\" classifies personal data below private"),
+                    "classification = \"private\" (NYC IoT Guidelines 1.3)",
+                ));
+            }
+        }
+        let mut warnings = Vec::new();
+        for (path, message, hint) in found {
+            if strict {
+                self.err(&path, message, Some(&format!("{hint}; [privacy] strict = true makes this an error")));
+            } else {
+                warnings.push(self.parsed.problem(&path, message, Some(hint.to_string())));
+            }
+        }
+        warnings
     }
 
     /// A pipeline failure names a stage some design has.

@@ -176,7 +176,9 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
         }
         n += 1;
     }
-    observe(scenario, &mut world)
+    let mut report = observe(scenario, &mut world);
+    report.principles = crate::governance::scorecard::scorecard(scenario, &report);
+    report
 }
 
 fn observe(scenario: &Scenario, world: &mut World) -> Report {
@@ -291,6 +293,14 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         energy,
         resilience,
         pipeline,
+        privacy: scenario.privacy.as_ref().map(|cfg| {
+            let positions: Vec<(f32, f32)> = layout.sensors.iter().map(|s| (s.0, s.1)).collect();
+            let sensors =
+                crate::privacy::evaluate::identifying_sensors(scenario, &positions, &layout.groups, cfg.range_m);
+            crate::privacy::evaluate::evaluate(scenario, cfg, sensors)
+        }),
+        register: crate::governance::register::register(scenario),
+        principles: Vec::new(),
         technologies,
         access,
         uplinks,

@@ -11,6 +11,7 @@ mod duty_cycle;
 mod energy;
 mod invalid_scenarios;
 mod pipeline;
+mod privacy;
 mod resilience;
 mod scalability;
 mod shipped;
