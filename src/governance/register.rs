@@ -110,10 +110,17 @@ pub fn processing(h: &Handling) -> Vec<&'static str> {
     p
 }
 
-/// The register, one record per sensor group.
+/// The register, one record per sensor group, each personal stream under its handling design.
 pub fn register(sc: &Scenario) -> Vec<RegisterEntry> {
-    let deployed = sc.privacy.as_ref().and_then(|p| p.designs.get(p.deployed));
-    sc.groups.iter().map(|g| entry(sc, g, deployed)).collect()
+    sc.groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let handling =
+                sc.privacy.as_ref().and_then(|p| p.designs.get(p.handling.get(i).copied().unwrap_or(p.deployed)));
+            entry(sc, g, handling)
+        })
+        .collect()
 }
 
 fn entry(sc: &Scenario, g: &SensorGroup, deployed: Option<&Handling>) -> RegisterEntry {

@@ -2,8 +2,9 @@
 //! data management, infrastructure, security & resilience, operations & sustainability), named
 //! checks that pass, warn or fail with the reason and the numbers behind it. Checks read the
 //! scenario's declarations (classification, retention, encryption, rehearsed failures) and the
-//! run's results (the deployed design's k, budget and retention, delivery under failures,
-//! lifetimes, carbon); the NYC IoT Guidelines rule each one stands for is named in its reason.
+//! run's results (the weakest design handling a personal stream: its k, budget and retention;
+//! delivery under failures, lifetimes, carbon); the NYC IoT Guidelines rule each one stands
+//! for is named in its reason.
 
 use crate::metrics::report::{Check, Principle, PrivacyDesignReport, Report, Status};
 use crate::scenario::Scenario;
@@ -38,9 +39,23 @@ fn groups_where(sc: &Scenario, bad: impl Fn(&crate::scenario::SensorGroup) -> bo
 pub fn scorecard(sc: &Scenario, r: &Report) -> Vec<Principle> {
     let personal = |g: &crate::scenario::SensorGroup| g.data.personal == Some(true);
     let any_personal = sc.groups.iter().any(personal);
+    // The weakest design handling a personal stream (raw before hashed before salted before
+    // counted on the device) is the one the checks hold to.
+    let rank = |i: Identifiers| match i {
+        Identifiers::Raw => 0,
+        Identifiers::Hash => 1,
+        Identifiers::Salted => 2,
+        Identifiers::OnDevice => 3,
+    };
+    let handling = sc.privacy.as_ref().and_then(|p| {
+        (0..sc.groups.len())
+            .filter(|&g| personal(&sc.groups[g]))
+            .filter_map(|g| p.designs.get(p.handling.get(g).copied().unwrap_or(p.deployed)))
+            .min_by_key(|h| rank(h.identifiers))
+            .or_else(|| p.designs.get(p.deployed))
+    });
     let deployed: Option<&PrivacyDesignReport> =
-        r.privacy.as_ref().and_then(|p| p.designs.iter().find(|d| d.name == p.deployed));
-    let handling = sc.privacy.as_ref().and_then(|p| p.designs.get(p.deployed));
+        r.privacy.as_ref().zip(handling).and_then(|(p, h)| p.designs.iter().find(|d| d.name == h.name));
     vec![
         principle(
             "privacy & transparency",

@@ -155,6 +155,8 @@ pub struct PrivacyConfig {
     pub release_every: SimTime,
     /// Index of the deployed design.
     pub deployed: usize,
+    /// Per sensor group, the design handling its stream (`data.handling`, else `deployed`).
+    pub handling: Vec<usize>,
     /// Strict validation.
     pub strict: bool,
     /// Designs.
@@ -234,6 +236,7 @@ pub fn resolve(
         mac_randomisation,
         release_every,
         deployed,
+        handling: Vec::new(),
         strict: p.strict.unwrap_or(false),
         designs,
     }

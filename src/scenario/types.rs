@@ -249,6 +249,9 @@ pub struct DataSpec {
     /// What happens at disposal, e.g. "deleted after retention; devices recycled (WEEE)".
     #[serde(default)]
     pub disposal: Option<String>,
+    /// The `[[privacy.designs]]` entry this stream is handled by (default `[privacy] deployed`).
+    #[serde(default)]
+    pub handling: Option<String>,
 }
 
 /// `[[sensors]]`: a group of identical devices. Unset fields come from the kind's catalogue entry.

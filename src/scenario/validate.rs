@@ -623,7 +623,10 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         );
     }
     let pipelines = v.pipelines(file, bucket, &root);
-    let privacy = file.privacy.as_ref().map(|p| v.privacy(p, &city, duration, &root.key("privacy")));
+    let mut privacy = file.privacy.as_ref().map(|p| v.privacy(p, &city, duration, &root.key("privacy")));
+    if let Some(p) = privacy.as_mut() {
+        p.handling = v.stream_handling(file, p);
+    }
     let warnings = v.personal_data(file, &groups, privacy.as_ref().is_some_and(|p| p.strict), &root);
     v.pipeline_failures(file, &failures, &pipelines, &root);
     if !v.problems.is_empty() {
@@ -709,6 +712,26 @@ impl Checker<'_> {
         let config = super::privacy::resolve(p, residents, duration, path, &mut err);
         self.problems.extend(problems);
         config
+    }
+
+    /// Each sensor group's handling design: its `data.handling` by name, else the deployed one.
+    fn stream_handling(&mut self, file: &Sections, p: &PrivacyConfig) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (i, spec) in &file.sensors {
+            let named = spec.data.as_ref().and_then(|d| d.handling.clone());
+            out.push(match named {
+                None => p.deployed,
+                Some(name) => p.designs.iter().position(|d| d.name == name).unwrap_or_else(|| {
+                    let names: Vec<&str> = p.designs.iter().map(|d| d.name.as_str()).collect();
+                    let hint = nearest(&name, names.iter().copied())
+                        .map_or_else(|| format!("designs: {}", names.join(", ")), |n| format!("did you mean \"{n}\"?"));
+                    let path = KeyPath::default().key("sensors").index(*i).key("data").key("handling");
+                    self.err(&path, format!("no privacy design is named \"{name}\""), Some(&hint));
+                    p.deployed
+                }),
+            });
+        }
+        out
     }
 
     /// NYC IoT Guidelines 1.2, 1.3 and 1.5 for personal data: a declared purpose, a retention

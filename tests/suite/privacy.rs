@@ -95,3 +95,21 @@ fn personal_data_without_purpose_or_retention_is_flagged() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("key `sensors[0].data.retention`") && err.contains("strict = true"), "{err}");
 }
+
+#[test]
+fn each_stream_names_its_own_handling_design() {
+    // Two counter groups: one handled by the deployed (on-device) design, one by raw MACs. The
+    // register says so per record, and the scorecard holds the city to the weaker one.
+    let text = COUNTERS.replace("count = 5\n", "count = 5\ndata = { purpose = \"mobility\", retention = \"30d\" }\n")
+        + "[[sensors]]\nname = \"legacy\"\nkind = \"wifi_ble_counter\"\ncount = 3\n\
+           data = { purpose = \"mobility\", retention = \"30d\", handling = \"raw\" }\n\
+           [privacy]\npeople = 200\ndays = 1\n\
+           [[privacy.designs]]\nname = \"counts\"\nidentifiers = \"on-device\"\n\
+           [[privacy.designs]]\nname = \"raw\"\nidentifiers = \"raw\"\n";
+    let r = run(&scenario(&text));
+    let processing: Vec<&str> = r.register.iter().map(|e| e.processing[0]).collect();
+    assert_eq!(processing, ["aggregated", "raw_data"]);
+    let anonymised = r.principles[0].checks.iter().find(|c| c.id == "anonymised_before_release").expect("check");
+    assert_eq!(anonymised.status, Status::Fail, "{}", anonymised.reason);
+    assert!(anonymised.reason.contains("\"raw\""), "{}", anonymised.reason);
+}
