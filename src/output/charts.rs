@@ -16,6 +16,7 @@ pub mod log_axis;
 pub mod outage_map;
 pub mod pipeline_latency;
 pub mod pipeline_panels;
+pub mod privacy_utility;
 pub mod queue_depth;
 pub mod ramp_latency;
 pub mod ramp_lines;
@@ -85,7 +86,8 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     render(&coverage::CoverageChart::new(report), dir)?;
     render(&pipeline_latency::PipelineLatencyChart::new(report), dir)?;
     render(&queue_depth::QueueDepthChart::new(report), dir)?;
-    render(&designs::DesignsChart::new(report), dir)
+    render(&designs::DesignsChart::new(report), dir)?;
+    render(&privacy_utility::PrivacyUtilityChart::new(report), dir)
 }
 
 /// Writes the charts of a load ramp into `dir` (created here): `ramp_latency` and `ramp_loss`,

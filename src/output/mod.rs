@@ -1,11 +1,12 @@
 //! Writers for the results folder (see DESIGN.md, "Results folder"): [`write_results`] stages
-//! `summary.json`, `timeseries.csv` and `charts/` in a hidden sibling directory and swaps it into
-//! place, so an interrupted run never leaves a half-written result. Each file format lives in its
-//! own module; the staging and swapping lives in [`atomic`].
+//! `summary.json`, `timeseries.csv`, `register.json` and `charts/` in a hidden sibling directory
+//! and swaps it into place, so an interrupted run never leaves a half-written result. Each file
+//! format lives in its own module; the staging and swapping lives in [`atomic`].
 
 pub mod atomic;
 pub mod charts;
 pub mod ramp;
+pub mod register;
 pub mod summary;
 pub mod timeseries;
 
@@ -48,11 +49,13 @@ impl OutputError {
 /// parent directories are created. On any error the partial dir is removed and nothing at `dir`
 /// changes.
 ///
-/// The folder holds `summary.json`, `timeseries.csv` and, in `charts/`, `<name>.svg` and
-/// `<name>.png` for each chart [`charts::write_charts`] draws: `delivery_ratio`, `coverage_map`,
-/// `delivery_by_distance`, `gateway_load`, `technologies`, `energy_by_component`, `lifetime`,
-/// `lifetime_cdf`, `lifetime_map`, `outage_map`, `coverage`, and for the data pipeline
-/// `pipeline_latency`, `queue_depth` and `designs` (each a note when the scenario has none).
+/// The folder holds `summary.json`, `timeseries.csv`, `register.json` (the transparency register
+/// and the five-principles scorecard) and, in `charts/`, `<name>.svg` and `<name>.png` for each
+/// chart [`charts::write_charts`] draws: `delivery_ratio`, `coverage_map`, `delivery_by_distance`,
+/// `gateway_load`, `technologies`, `energy_by_component`, `lifetime`, `lifetime_cdf`,
+/// `lifetime_map`, `outage_map`, `coverage`, for the data pipeline `pipeline_latency`,
+/// `queue_depth` and `designs`, and for the data-handling designs `privacy_utility` (each a note
+/// when the scenario has none).
 pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
     atomic::write_dir_atomically(dir, |staging| write_contents(report, staging))
 }
@@ -61,6 +64,7 @@ pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
 fn write_contents(report: &Report, dir: &Path) -> Result<(), OutputError> {
     summary::write_summary(report, &dir.join(summary::FILE_NAME))?;
     timeseries::write_timeseries(report, &dir.join(timeseries::FILE_NAME))?;
+    register::write_register(report, &dir.join(register::FILE_NAME))?;
     charts::write_charts(report, &dir.join(charts::DIR_NAME))
 }
 
@@ -268,6 +272,7 @@ mod tests {
         [
             "summary.json",
             "timeseries.csv",
+            "register.json",
             "charts/delivery_ratio.svg",
             "charts/delivery_ratio.png",
             "charts/coverage_map.svg",
@@ -296,6 +301,8 @@ mod tests {
             "charts/queue_depth.png",
             "charts/designs.svg",
             "charts/designs.png",
+            "charts/privacy_utility.svg",
+            "charts/privacy_utility.png",
         ]
         .into_iter()
         .map(String::from)
