@@ -159,7 +159,7 @@ pub struct Report {
     /// Time series, written to timeseries.csv (not to summary.json).
     #[serde(skip)]
     pub timeseries: TimeSeries,
-    /// Positions for maps (not in summary.json).
+    /// Positions for maps and map.geojson (not in summary.json).
     #[serde(skip)]
     pub map: MapData,
     /// Every transmission, when the run was asked to trace them (not in summary.json).
@@ -1054,4 +1054,13 @@ pub struct MapData {
     pub sensors: Vec<(f32, f32, u8)>,
     /// Gateways: (x, y).
     pub gateways: Vec<(f64, f64)>,
+    /// Where the square's south-west corner is: (latitude, longitude, whether it comes from a
+    /// city preset rather than an assumed longitude of 0).
+    pub origin: (f64, f64, bool),
+    /// Every sensor by id: (x, y, spreading factor or 0, group).
+    pub devices: Vec<(f32, f32, u8, u16)>,
+    /// Each sensor group: (name, kind, radio).
+    pub groups: Vec<(String, &'static str, &'static str)>,
+    /// Every gateway, cell site and access point: (x, y, radio, id).
+    pub sites: Vec<(f64, f64, &'static str, String)>,
 }

@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod charts;
+pub mod geojson;
 pub mod ramp;
 pub mod register;
 pub mod summary;
@@ -64,6 +65,7 @@ pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
 fn write_contents(report: &Report, dir: &Path) -> Result<(), OutputError> {
     summary::write_summary(report, &dir.join(summary::FILE_NAME))?;
     timeseries::write_timeseries(report, &dir.join(timeseries::FILE_NAME))?;
+    geojson::write_geojson(report, &dir.join(geojson::FILE_NAME))?;
     register::write_register(report, &dir.join(register::FILE_NAME))?;
     charts::write_charts(report, &dir.join(charts::DIR_NAME))
 }
@@ -228,7 +230,15 @@ pub(crate) fn sample_report() -> Report {
         },
         timeseries: TimeSeries { bucket_s, rows },
         trace: Vec::new(),
-        map: MapData { side_m, sensors, gateways: vec![(600.0, 1000.0), (1400.0, 1000.0)] },
+        map: MapData {
+            side_m,
+            devices: sensors.iter().map(|s| (s.0, s.1, s.2, 0)).collect(),
+            sensors,
+            gateways: vec![(600.0, 1000.0), (1400.0, 1000.0)],
+            origin: (53.3331, -6.2489, true),
+            groups: vec![("parking".into(), "parking", "lorawan")],
+            sites: vec![(600.0, 1000.0, "lorawan", "gw-0".into()), (1400.0, 1000.0, "lorawan", "gw-1".into())],
+        },
     }
 }
 
@@ -273,6 +283,7 @@ mod tests {
             "summary.json",
             "timeseries.csv",
             "register.json",
+            "map.geojson",
             "charts/delivery_ratio.svg",
             "charts/delivery_ratio.png",
             "charts/coverage_map.svg",

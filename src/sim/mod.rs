@@ -316,7 +316,25 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
         timeseries,
         trace: world.remove_resource::<transmit::Trace>().and_then(|t| t.0).unwrap_or_default(),
         lifetimes,
-        map: MapData { side_m: scenario.city.side_m, sensors: lora_sensors, gateways: layout.gateways },
+        map: MapData {
+            side_m: scenario.city.side_m,
+            sensors: lora_sensors,
+            origin: scenario
+                .city
+                .preset
+                .map_or((scenario.city.latitude, 0.0, false), |c| (c.latitude, c.longitude, true)),
+            devices: layout.sensors.iter().zip(&layout.groups).map(|(s, &g)| (s.0, s.1, s.2, g)).collect(),
+            groups: scenario.groups.iter().map(|g| (g.name.clone(), g.kind.id, g.radio.name())).collect(),
+            sites: layout
+                .gateway_ids
+                .iter()
+                .zip(&layout.gateways)
+                .map(|(id, p)| (p.0, p.1, RadioKind::Lorawan.name(), id.clone()))
+                .chain(access_layout.cells.iter().map(|c| (c.x, c.y, RadioKind::Cellular.name(), c.id.clone())))
+                .chain(access_layout.aps.iter().map(|a| (a.x, a.y, RadioKind::Wifi.name(), a.id.clone())))
+                .collect(),
+            gateways: layout.gateways,
+        },
     }
 }
 
