@@ -112,18 +112,25 @@ pub(crate) fn ensure_fonts() -> Result<(), String> {
         .clone()
 }
 
+/// `chart` drawn as SVG text, in memory.
+pub(crate) fn svg_string<C: Chart>(chart: &C) -> Result<String, String> {
+    ensure_fonts()?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, C::SIZE).into_drawing_area();
+        chart.draw(&root).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
 /// Renders `chart` to `<dir>/<NAME>.svg` and `<dir>/<NAME>.png`.
 fn render<C: Chart>(chart: &C, dir: &Path) -> Result<(), OutputError> {
     let chart_err = |message: String| OutputError::Chart { name: C::NAME.to_string(), message };
     ensure_fonts().map_err(chart_err)?;
 
     // SVG is drawn into memory and written by us, so a disk error is reported as I/O.
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, C::SIZE).into_drawing_area();
-        chart.draw(&root).map_err(|e| chart_err(e.to_string()))?;
-        root.present().map_err(|e| chart_err(e.to_string()))?;
-    }
+    let svg = svg_string(chart).map_err(chart_err)?;
     let svg_path = dir.join(format!("{}.svg", C::NAME));
     fs::write(&svg_path, svg).map_err(OutputError::io(&svg_path))?;
 

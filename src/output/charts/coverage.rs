@@ -187,19 +187,11 @@ impl Chart for CoverageChart {
 mod tests {
     use super::*;
     use crate::metrics::report::{FailureWindow, GridInfo, Sample};
-    use crate::output::charts::ensure_fonts;
     use crate::output::sample_report;
 
     /// `chart` drawn as SVG, in memory.
     fn svg_of(chart: &CoverageChart) -> String {
-        ensure_fonts().expect("fonts");
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, CoverageChart::SIZE).into_drawing_area();
-            chart.draw(&root).expect("draw");
-            root.present().expect("present");
-        }
-        svg
+        crate::output::charts::svg_string(chart).expect("draw")
     }
 
     /// The sample report (6 h, 15-minute buckets) with parking fully covered and street lights

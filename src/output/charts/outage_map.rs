@@ -217,19 +217,11 @@ impl Chart for OutageMapChart {
 mod tests {
     use super::*;
     use crate::metrics::report::FailureWindow;
-    use crate::output::charts::ensure_fonts;
     use crate::output::sample_report;
 
     /// `chart` drawn as SVG, in memory.
     fn svg_of(chart: &OutageMapChart) -> String {
-        ensure_fonts().expect("fonts");
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, OutageMapChart::SIZE).into_drawing_area();
-            chart.draw(&root).expect("draw");
-            root.present().expect("present");
-        }
-        svg
+        crate::output::charts::svg_string(chart).expect("draw")
     }
 
     /// The sample report (a 2 km square) with a 4 x 4 grid of 500 m cells mapped.

@@ -293,20 +293,12 @@ impl PipelineLatencyChart {
 mod tests {
     use super::*;
     use crate::metrics::report::{PipelineBlock, SloCheck};
-    use crate::output::charts::ensure_fonts;
     use crate::output::charts::pipeline_panels::sample_pipeline;
     use crate::output::sample_report;
 
     /// `chart` drawn as SVG, in memory.
     fn svg_of(chart: &PipelineLatencyChart) -> String {
-        ensure_fonts().expect("fonts");
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, PipelineLatencyChart::SIZE).into_drawing_area();
-            chart.draw(&root).expect("draw");
-            root.present().expect("present");
-        }
-        svg
+        crate::output::charts::svg_string(chart).expect("draw")
     }
 
     /// The sample report with the sample pipeline and a 2-minute p99 objective for each design.

@@ -595,19 +595,11 @@ impl Chart for PrivacyUtilityChart {
 mod tests {
     use super::*;
     use crate::metrics::report::{PrivacyCurves, PrivacyDesignReport};
-    use crate::output::charts::ensure_fonts;
     use crate::output::sample_report;
 
     /// `chart` drawn as SVG, in memory.
     fn svg_of(chart: &PrivacyUtilityChart) -> String {
-        ensure_fonts().expect("fonts");
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, PrivacyUtilityChart::SIZE).into_drawing_area();
-            chart.draw(&root).expect("draw");
-            root.present().expect("present");
-        }
-        svg
+        crate::output::charts::svg_string(chart).expect("draw")
     }
 
     /// A design with the given handling, linkability and error.

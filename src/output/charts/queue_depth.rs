@@ -244,20 +244,12 @@ impl Chart for QueueDepthChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::charts::ensure_fonts;
     use crate::output::charts::pipeline_panels::sample_pipeline;
     use crate::output::sample_report;
 
     /// `chart` drawn as SVG, in memory.
     fn svg_of(chart: &QueueDepthChart) -> String {
-        ensure_fonts().expect("fonts");
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, QueueDepthChart::SIZE).into_drawing_area();
-            chart.draw(&root).expect("draw");
-            root.present().expect("present");
-        }
-        svg
+        crate::output::charts::svg_string(chart).expect("draw")
     }
 
     fn pipeline_report() -> Report {

@@ -51,19 +51,11 @@ impl Chart for RampLatencyChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::charts::ensure_fonts;
     use crate::output::charts::ramp_lines::{NO_STAGES, sample_ramp};
 
     /// `chart` drawn as SVG, in memory.
     fn svg_of(chart: &RampLatencyChart) -> String {
-        ensure_fonts().expect("fonts");
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, RampLatencyChart::SIZE).into_drawing_area();
-            chart.draw(&root).expect("draw");
-            root.present().expect("present");
-        }
-        svg
+        crate::output::charts::svg_string(chart).expect("draw")
     }
 
     #[test]
