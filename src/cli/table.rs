@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::metrics::Report;
+use crate::metrics::report::Status;
 use crate::ramp::{RampReport, RampStage};
 use crate::scenario::Scenario;
 use crate::scenario::cities::City;
@@ -106,6 +107,29 @@ pub fn summary(r: &Report, out: &Path) -> String {
             c.threshold,
             c.actual,
             if c.ok { "ok" } else { "BREACHED" }
+        );
+    }
+    if let Some(p) = &r.privacy {
+        for d in &p.designs {
+            let _ = writeln!(
+                s,
+                "  privacy  {:<20} linkable across sensors {:>5.1} %  across days {:>5.1} %  k {:<4} count RMSE {:.1}",
+                d.name,
+                d.linkable_across_sensors * 100.0,
+                d.linkable_across_days.unwrap_or(0.0) * 100.0,
+                d.k.map_or_else(|| "-".to_string(), |k| k.to_string()),
+                d.count_rmse
+            );
+        }
+    }
+    for p in &r.principles {
+        let flagged: Vec<&str> = p.checks.iter().filter(|c| c.status != Status::Pass).map(|c| c.id).collect();
+        let _ = writeln!(
+            s,
+            "  principle {:<28} {:<5} {}",
+            p.principle,
+            format!("{:?}", p.status).to_lowercase(),
+            flagged.join(", ")
         );
     }
     let _ = writeln!(
