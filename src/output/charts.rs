@@ -70,6 +70,25 @@ pub(crate) trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
 }
 
+/// The charts of a run, in the order they are drawn (and shown in report.html).
+pub const RUN_CHARTS: [&str; 15] = [
+    "delivery_ratio",
+    "coverage_map",
+    "delivery_by_distance",
+    "gateway_load",
+    "technologies",
+    "energy_by_component",
+    "lifetime",
+    "lifetime_cdf",
+    "lifetime_map",
+    "outage_map",
+    "coverage",
+    "pipeline_latency",
+    "queue_depth",
+    "designs",
+    "privacy_utility",
+];
+
 /// Writes every chart of `report` into `dir` (created here) as `<name>.svg` and `<name>.png`.
 pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
     fs::create_dir(dir).map_err(OutputError::io(dir))?;

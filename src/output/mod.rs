@@ -8,6 +8,7 @@ pub mod charts;
 pub mod geojson;
 pub mod ramp;
 pub mod register;
+pub mod report_html;
 pub mod summary;
 pub mod timeseries;
 
@@ -51,7 +52,8 @@ impl OutputError {
 /// changes.
 ///
 /// The folder holds `summary.json`, `timeseries.csv`, `register.json` (the transparency register
-/// and the five-principles scorecard) and, in `charts/`, `<name>.svg` and `<name>.png` for each
+/// and the five-principles scorecard), `map.geojson`, `report.html` (everything on one
+/// self-contained page) and, in `charts/`, `<name>.svg` and `<name>.png` for each
 /// chart [`charts::write_charts`] draws: `delivery_ratio`, `coverage_map`, `delivery_by_distance`,
 /// `gateway_load`, `technologies`, `energy_by_component`, `lifetime`, `lifetime_cdf`,
 /// `lifetime_map`, `outage_map`, `coverage`, for the data pipeline `pipeline_latency`,
@@ -67,7 +69,9 @@ fn write_contents(report: &Report, dir: &Path) -> Result<(), OutputError> {
     timeseries::write_timeseries(report, &dir.join(timeseries::FILE_NAME))?;
     geojson::write_geojson(report, &dir.join(geojson::FILE_NAME))?;
     register::write_register(report, &dir.join(register::FILE_NAME))?;
-    charts::write_charts(report, &dir.join(charts::DIR_NAME))
+    charts::write_charts(report, &dir.join(charts::DIR_NAME))?;
+    let html = dir.join(report_html::FILE_NAME);
+    report_html::write_report_html(report, &dir.join(charts::DIR_NAME), &charts::RUN_CHARTS, &html)
 }
 
 /// A small but complete report for unit tests: two districts over six hours, a dip in one
@@ -284,6 +288,7 @@ mod tests {
             "timeseries.csv",
             "register.json",
             "map.geojson",
+            "report.html",
             "charts/delivery_ratio.svg",
             "charts/delivery_ratio.png",
             "charts/coverage_map.svg",
