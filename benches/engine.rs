@@ -8,6 +8,8 @@
 //! - `pipeline`: the data pipeline's cost per message: 200,000 readings from 36 gateways
 //!   (Poisson, 100/s) through a forwarder, an MQTT broker and three stages (verify, anonymise,
 //!   batched store), every message handled at five hops.
+//! - `privacy`: a synthetic population of 5,000 people followed for a week past 100 identifying
+//!   sensors (Wi-Fi counters at 50 m, cameras at 30 m), from itineraries to sightings.
 
 use std::hint::black_box;
 
@@ -165,5 +167,27 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, sensor_lookup, calendar, pipeline);
+fn privacy(c: &mut Criterion) {
+    use citytwin::model::random::unit;
+    use citytwin::privacy::observe::{IdentifyingSensor, observe};
+    use citytwin::privacy::population::{Population, PopulationParams};
+    let params = PopulationParams { people: 5_000, side_m: 3_000.0, days: 7, seed: 1, ..PopulationParams::default() };
+    let sensors: Vec<IdentifyingSensor> = (0..100u32)
+        .map(|i| {
+            let d = |k| unit(draw(7, Purpose::SensorPlacement, u64::from(i), k));
+            let range_m = if i < 70 { 50.0 } else { 30.0 };
+            IdentifyingSensor { id: i, group: u16::from(i >= 70), x: d(0) * 3_000.0, y: d(1) * 3_000.0, range_m }
+        })
+        .collect();
+    let sightings = observe(&Population::synthesize(&params), &sensors, 7, 60_000_000, 1).sightings.len() as u64;
+    let mut g = c.benchmark_group("privacy");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(sightings));
+    g.bench_function("population_week_to_sightings", |b| {
+        b.iter(|| black_box(observe(&Population::synthesize(&params), &sensors, 7, 60_000_000, 1).sightings.len()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, sensor_lookup, calendar, pipeline, privacy);
 criterion_main!(benches);
