@@ -91,7 +91,7 @@ pub fn evaluate(sc: &Scenario, cfg: &PrivacyConfig, sensors: Vec<IdentifyingSens
         .designs
         .iter()
         .enumerate()
-        .map(|(i, h)| design(sc.seed, i as u64, h, &obs, &truth, &declared, horizon_days, cfg))
+        .map(|(i, h)| design(sc.seed, i as u64, h, &obs, &truth, &declared, horizon_days))
         .collect();
     let dp = cfg.designs.iter().enumerate().find(|(_, h)| h.noise.is_some());
     let curves = PrivacyCurves {
@@ -260,7 +260,6 @@ fn design(
     truth: &Truth,
     declared: &BTreeMap<u32, Option<u64>>,
     horizon_days: f64,
-    cfg: &PrivacyConfig,
 ) -> PrivacyDesignReport {
     let policy = policy(h);
     let sightings = pseudonymous(obs, policy, seed);
@@ -333,7 +332,6 @@ fn design(
     } else {
         (0.0, 0)
     };
-    let _ = cfg;
     PrivacyDesignReport {
         name: h.name.clone(),
         identifiers: match h.identifiers {

@@ -628,7 +628,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         p.handling = v.stream_handling(file, p);
     }
     let warnings = v.personal_data(file, &groups, privacy.as_ref().is_some_and(|p| p.strict), &root);
-    v.pipeline_failures(file, &failures, &pipelines, &root);
+    v.pipeline_failures(file, &pipelines, &root);
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
@@ -779,7 +779,7 @@ impl Checker<'_> {
     }
 
     /// A pipeline failure names a stage some design has.
-    fn pipeline_failures(&mut self, file: &Sections, failures: &[Failure], designs: &[Design], root: &KeyPath) {
+    fn pipeline_failures(&mut self, file: &Sections, designs: &[Design], root: &KeyPath) {
         for (i, f) in &file.failures {
             let path = root.key("failures").index(*i);
             if f.kind != FailureKind::Pipeline {
@@ -809,7 +809,6 @@ impl Checker<'_> {
                 }
             }
         }
-        let _ = failures;
     }
 
     /// US915 limits one transmission to 400 ms: a fixed SF must respect it.

@@ -120,7 +120,7 @@ pub struct Jam {
     pub end: u64,
     /// Noise-floor rise at receivers in the area, dB.
     pub rise_db: f32,
-    /// LoRaWAN gateways, cell sites and access points (by index) whose receivers it reaches.
+    /// LoRaWAN gateways (by index) whose receivers it reaches.
     pub lora: Vec<usize>,
     /// Cell sites it reaches.
     pub cells: Vec<usize>,

@@ -119,11 +119,7 @@ pub fn resilience_report(
             }
         }
     }
-    let worst_bucket = buckets
-        .iter()
-        .filter(|b| b.1 > 0.0)
-        .min_by(|a, b| ratio(a).total_cmp(&ratio(b)))
-        .map(|b| WorstBucket { start_h: b.0 as f64 / 3.6e9, delivery_ratio: ratio(b) });
+    let worst_bucket = worst(&buckets);
     let failures = outages
         .windows
         .iter()

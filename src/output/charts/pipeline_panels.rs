@@ -6,7 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::{FONT, TABLEAU10, fit_text};
+use super::log_axis::draw_note;
+use super::{FONT, TABLEAU10, draw_title, fit_text};
 use crate::metrics::report::DesignReport;
 
 /// At most this many designs get a panel; the rest are named in a note.
@@ -44,6 +45,29 @@ pub(crate) fn color_of(colors: &[(String, RGBColor)], name: &str) -> RGBColor {
 /// The subtitle's addition when not every design has a panel: "first 4 of 6 designs shown".
 pub(crate) fn hidden_note(total: usize) -> Option<String> {
     (total > MAX_PANELS).then(|| format!("first {MAX_PANELS} of {total} designs shown"))
+}
+
+/// The frame of a per-design chart: white background and title, then the plot area and the
+/// legend area (`legend_w` pixels on the right); None after drawing the centred "no pipeline"
+/// note when there is no panel to draw.
+#[allow(clippy::type_complexity)]
+pub(crate) fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    panels: usize,
+    legend_w: u32,
+) -> Result<Option<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>)>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let body = draw_title(root, title, Some(subtitle))?;
+    let (x, y) = body.get_base_pixel();
+    let (w, h) = body.dim_in_pixel();
+    if panels == 0 {
+        // Centred on the whole chart: without designs there is no legend either.
+        draw_note(root, NO_PIPELINE, (x + w as i32 / 2, y + h as i32 / 2))?;
+        return Ok(None);
+    }
+    Ok(Some(body.split_horizontally(w.saturating_sub(legend_w))))
 }
 
 /// `area` cut into `n` panels (at most [`MAX_PANELS`]), left to right and top to bottom.

@@ -9,10 +9,8 @@ use plotters::prelude::*;
 
 use super::delivery_ratio::{time_unit, trim_tick};
 use super::log_axis::{PlotBox, draw_note};
-use super::pipeline_panels::{
-    MAX_PANELS, NO_PIPELINE, Pair, color_of, hidden_note, hop_colors, panel_areas, panel_heading,
-};
-use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, draw_title, group_digits};
+use super::pipeline_panels::{MAX_PANELS, Pair, color_of, frame, hidden_note, hop_colors, panel_areas, panel_heading};
+use super::{Chart, DrawResult, FONT, LegendEntry, Mark, draw_legend, group_digits};
 use crate::metrics::report::Report;
 use crate::pipeline::DepthSeries;
 
@@ -176,16 +174,10 @@ impl Chart for QueueDepthChart {
     const SIZE: (u32, u32) = (1400, 800);
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
-        let body = draw_title(root, &self.title, Some(&self.subtitle))?;
-        if self.panels.is_empty() {
-            // Centred on the whole chart: without designs there is no legend either.
-            let (x, y) = body.get_base_pixel();
-            let (w, h) = body.dim_in_pixel();
-            return draw_note(root, NO_PIPELINE, (x + w as i32 / 2, y + h as i32 / 2));
-        }
-        let (width, _) = body.dim_in_pixel();
-        let (plot_area, legend_area) = body.split_horizontally(width.saturating_sub(LEGEND_W));
+        let Some((plot_area, legend_area)) = frame(root, &self.title, &self.subtitle, self.panels.len(), LEGEND_W)?
+        else {
+            return Ok(());
+        };
 
         let areas = panel_areas(&plot_area, self.panels.len(), Pair::Stacked);
         for (panel, area) in self.panels.iter().zip(&areas) {
@@ -244,6 +236,7 @@ impl Chart for QueueDepthChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::charts::pipeline_panels::NO_PIPELINE;
     use crate::output::charts::pipeline_panels::sample_pipeline;
     use crate::output::sample_report;
 
