@@ -4,6 +4,7 @@ mod access;
 mod accounting;
 mod adr;
 mod aloha;
+mod browser;
 mod common;
 mod confirmed;
 mod determinism;
