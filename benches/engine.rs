@@ -10,6 +10,9 @@
 //!   batched store), every message handled at five hops.
 //! - `privacy`: a synthetic population of 5,000 people followed for a week past 100 identifying
 //!   sensors (Wi-Fi counters at 50 m, cameras at 30 m), from itineraries to sightings.
+//! - `sweep`: a CPU-bound sweep (`scenarios/lorawan-scalability.toml`, 8 counts x 4
+//!   replications, a simulated day each, no charts) on a pool of 1 and of 2 threads; throughput
+//!   is runs/s, so the ratio of the two is the sweep's parallel speed-up.
 
 use std::hint::black_box;
 
@@ -189,5 +192,28 @@ fn privacy(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, sensor_lookup, calendar, pipeline, privacy);
+fn sweep(c: &mut Criterion) {
+    use citytwin::sweep::{self, Plan, Shard};
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/lorawan-scalability.toml");
+    let vary = sweep::parse_vary(&["sensors[0].count=100,200,300,500,700,1000,1400,2000".into()]).expect("vary");
+    let (mut plan, _) = Plan::from_file(file, &[], None, Some(vary), Some(4)).expect("sweep plan");
+    // The runs, not the fixed cost of drawing charts at the end, are what scales with cores.
+    plan.chart_metrics.clear();
+    let mut g = c.benchmark_group("sweep");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(plan.runs()));
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        g.bench_function(format!("threads_{threads}"), |b| {
+            b.iter(|| {
+                let tmp = tempfile::tempdir().expect("tmp");
+                let out = pool.install(|| sweep::sweep(&plan, &tmp.path().join("s"), Shard::ALL, &|_| {}));
+                black_box(out.expect("sweep").recorded)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engine, sensor_lookup, calendar, pipeline, privacy, sweep);
 criterion_main!(benches);

@@ -5,11 +5,12 @@
 //! ([`model`]); collectors ([`metrics`]) produce a [`metrics::Report`], which the writers
 //! ([`output`]) turn into summary.json, timeseries.csv and charts. Readings that reach the
 //! network flow on through the data-pipeline designs ([`pipeline`], a discrete-event queueing
-//! network); [`ramp`] raises the load run by run until each design breaks. [`cli`] is the only
-//! code that touches argv, the terminal and exit codes.
+//! network); [`ramp`] raises the load run by run until each design breaks; [`sweep`] runs
+//! parameter grids with replications across cores and aggregates them with confidence
+//! intervals. [`cli`] is the only code that touches argv, the terminal and exit codes.
 //!
-//! Imports flow one way: cli -> ramp -> sim -> model / pipeline, sim -> metrics, output reads
-//! the Report only.
+//! Imports flow one way: cli -> ramp / sweep -> sim -> model / pipeline, sim -> metrics, output
+//! reads the Report (and the sweep's aggregates) only.
 
 pub mod cli;
 pub mod governance;
@@ -21,4 +22,5 @@ pub mod privacy;
 pub mod ramp;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod time;

@@ -1,8 +1,9 @@
-//! The command line: `citytwin run | ramp | validate | cities | schema`. The only code that reads argv,
+//! The command line: `citytwin run | ramp | sweep | merge | plot | validate | cities | schema`. The only code that reads argv,
 //! writes to the terminal and chooses exit codes: 0 success, 1 runtime failure, 2 invalid input
 //! (scenario, flags, files), 3 the scenario's SLOs were breached.
 
 mod progress;
+mod sweep;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -77,6 +78,13 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Run a parameter grid with replications across cores: sweep.csv (one row per run),
+    /// aggregate.csv (mean and 95 % CI per point) and charts. Re-running resumes.
+    Sweep(sweep::SweepArgs),
+    /// Join the folders of a sharded sweep into the result one machine would have produced.
+    Merge(sweep::MergeArgs),
+    /// Re-render the charts of a results folder (a sweep's or a run's) from its CSV files.
+    Plot(sweep::PlotArgs),
     /// Check a scenario and say what would be simulated.
     Validate {
         /// Scenario file (TOML).
@@ -112,6 +120,9 @@ pub fn main() -> ExitCode {
         Command::Ramp { scenario, out, seed, set, by, factors, quiet } => {
             ramp(&scenario, out, seed, &set, by, &factors, quiet)
         }
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
+        Command::Plot(args) => sweep::plot(args),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::Cities { json } => cities(json),
         Command::Schema => {

@@ -33,6 +33,8 @@ pub enum Purpose {
     Service = 11,
     /// Which devices an attack compromises.
     Compromise = 12,
+    /// The master seed of a sweep's replication.
+    Replication = 13,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche of one 64-bit word.

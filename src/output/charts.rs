@@ -21,6 +21,8 @@ pub mod queue_depth;
 pub mod ramp_latency;
 pub mod ramp_lines;
 pub mod ramp_loss;
+pub mod series;
+pub mod sweep;
 pub mod technologies;
 
 use std::fs;

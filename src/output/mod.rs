@@ -8,6 +8,7 @@ pub mod charts;
 pub mod geojson;
 pub mod ramp;
 pub mod register;
+pub mod replot;
 pub mod report_html;
 pub mod summary;
 pub mod timeseries;

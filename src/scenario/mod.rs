@@ -10,6 +10,7 @@ pub mod error;
 pub mod load;
 pub mod pipeline;
 pub mod privacy;
+pub mod sweep;
 pub mod types;
 pub mod units;
 pub mod validate;
@@ -84,6 +85,7 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate
         costs: section(parsed, "costs", problems).flatten(),
         slo: section(parsed, "slo", problems).flatten(),
         output: section(parsed, "output", problems).flatten(),
+        sweep: section(parsed, "sweep", problems).flatten(),
         complete: false,
     };
     sections.complete = problems.len() == before;

@@ -65,6 +65,9 @@ pub struct ScenarioFile {
     /// Result options.
     #[serde(default)]
     pub output: Option<OutputSection>,
+    /// The parameter grid and replications `citytwin sweep` runs (ignored by `citytwin run`).
+    #[serde(default)]
+    pub sweep: Option<super::sweep::SweepSection>,
 }
 
 /// `[scenario]`: what this run is.

@@ -8,6 +8,7 @@ use super::error::{KeyPath, Problem, nearest};
 use super::load::Parsed;
 use super::pipeline::{Design, PipelineSpec};
 use super::privacy::{PrivacyConfig, PrivacySection};
+use super::sweep::{SweepConfig, SweepSection};
 use super::types::*;
 use crate::model::adr::AdrParams;
 use crate::model::area::Area;
@@ -67,6 +68,8 @@ pub struct Scenario {
     pub pipelines: Vec<Design>,
     /// The synthetic population and data-handling designs, if any.
     pub privacy: Option<PrivacyConfig>,
+    /// `[sweep]`: the grid and replications `citytwin sweep` runs.
+    pub sweep: Option<SweepConfig>,
     /// Things worth fixing that do not stop a run (personal data without a declared purpose,
     /// retention or classification of at least private, unless `[privacy] strict`).
     pub warnings: Vec<Problem>,
@@ -525,6 +528,8 @@ pub struct Sections {
     pub slo: Option<SloSection>,
     /// `[output]`.
     pub output: Option<OutputSection>,
+    /// `[sweep]`.
+    pub sweep: Option<SweepSection>,
     /// Whether everything deserialized.
     pub complete: bool,
 }
@@ -629,6 +634,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     }
     let warnings = v.personal_data(file, &groups, privacy.as_ref().is_some_and(|p| p.strict), &root);
     v.pipeline_failures(file, &pipelines, &root);
+    let sweep = file.sweep.as_ref().map(|s| v.sweep(s, &root.key("sweep")));
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
@@ -651,6 +657,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         repair,
         pipelines,
         privacy,
+        sweep,
         warnings,
         warning_text: String::new(),
         slo,
@@ -701,6 +708,15 @@ impl Checker<'_> {
         }
         self.problems.extend(problems);
         out
+    }
+
+    /// Resolves `[sweep]`.
+    fn sweep(&mut self, s: &SweepSection, path: &KeyPath) -> SweepConfig {
+        let parsed = self.parsed;
+        let mut problems = Vec::new();
+        let config = super::sweep::resolve(s, path, &mut |p, m, h| problems.push(parsed.problem(p, m, h)));
+        self.problems.extend(problems);
+        config
     }
 
     /// Resolves `[privacy]`, sizing the population from the preset's density.

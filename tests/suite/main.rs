@@ -16,3 +16,4 @@ mod privacy;
 mod resilience;
 mod scalability;
 mod shipped;
+mod sweep;
