@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::metrics::Report;
+use crate::output::timeseries::quote_field;
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions};
 use crate::time::SimTime;
@@ -199,21 +200,16 @@ pub fn csv(r: &RampReport) -> String {
             out.push_str(&format!(
                 "{},{},{:.3},{:.3},{:.6},{:.3},{},{:.4},{}\n",
                 s.factor,
-                csv_field(&d.design),
+                quote_field(&d.design),
                 d.offered_per_s,
                 d.delivered_per_s,
                 d.delivery_ratio,
                 d.p99_ms,
-                csv_field(&d.bottleneck),
+                quote_field(&d.bottleneck),
                 d.bottleneck_utilisation,
                 d.ok
             ));
         }
     }
     out
-}
-
-/// A CSV field, quoted when it holds a comma or a quote.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }

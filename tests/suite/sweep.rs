@@ -193,4 +193,16 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
         .expect("run");
     assert_eq!(second.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&second.stderr).contains("holds another sweep"));
+
+    // `plot` re-renders the charts from sweep.csv; a folder that is neither kind is refused.
+    std::fs::remove_dir_all(out.join("charts")).expect("remove charts");
+    assert!(citytwin(&["plot", o]).status().expect("plot").success());
+    assert!(
+        out.join("charts/sweep_delivery_ratio.svg").exists()
+            && out.join("charts/sweep_delivery_ratio_hist.png").exists()
+    );
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let res = citytwin(&["plot", empty.to_str().expect("utf-8")]).output().expect("plot");
+    assert_eq!(res.status.code(), Some(2));
 }
