@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod governance;
+pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod output;

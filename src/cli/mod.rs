@@ -1,7 +1,9 @@
-//! The command line: `citytwin run | ramp | sweep | merge | plot | validate | cities | schema`. The only code that reads argv,
-//! writes to the terminal and chooses exit codes: 0 success, 1 runtime failure, 2 invalid input
-//! (scenario, flags, files), 3 the scenario's SLOs were breached.
+//! The command line: `citytwin run | ramp | sweep | merge | plot | live | calibrate | validate |
+//! cities | schema`. The only code that reads argv, writes to the terminal and chooses exit
+//! codes: 0 success, 1 runtime failure, 2 invalid input (scenario, flags, files), 3 the
+//! scenario's SLOs were breached.
 
+mod live;
 mod progress;
 mod sweep;
 mod table;
@@ -85,6 +87,12 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Re-render the charts of a results folder (a sweep's or a run's) from its CSV files.
     Plot(sweep::PlotArgs),
+    /// Publish the scenario's uplinks to a real MQTT broker on the scenario's timing (a live load
+    /// test): delivery, drops and end-to-end latency, the results folder and the SLOs.
+    Live(live::LiveArgs),
+    /// Run the scenario live and through the simulated broker, and report the model's error per
+    /// metric (throughput, p50/p99 latency, drop rate).
+    Calibrate(live::CalibrateArgs),
     /// Check a scenario and say what would be simulated.
     Validate {
         /// Scenario file (TOML).
@@ -123,6 +131,8 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Plot(args) => sweep::plot(args),
+        Command::Live(args) => live::live(args),
+        Command::Calibrate(args) => live::calibrate(args),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::Cities { json } => cities(json),
         Command::Schema => {

@@ -156,6 +156,9 @@ pub struct Report {
     pub slo: SloReport,
     /// What may differ between identical runs.
     pub run: RunInfo,
+    /// The live load test against a real MQTT broker (`citytwin live`), when one was run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<crate::live::LiveReport>,
     /// Time series, written to timeseries.csv (not to summary.json).
     #[serde(skip)]
     pub timeseries: TimeSeries,

@@ -12,6 +12,7 @@ pub mod gateway_load;
 pub mod lifetime;
 pub mod lifetime_cdf;
 pub mod lifetime_map;
+pub mod live_latency;
 pub mod log_axis;
 pub mod outage_map;
 pub mod pipeline_latency;
@@ -146,7 +147,7 @@ pub(crate) fn svg_string<C: Chart>(chart: &C) -> Result<String, String> {
 }
 
 /// Renders `chart` to `<dir>/<NAME>.svg` and `<dir>/<NAME>.png`.
-fn render<C: Chart>(chart: &C, dir: &Path) -> Result<(), OutputError> {
+pub(crate) fn render<C: Chart>(chart: &C, dir: &Path) -> Result<(), OutputError> {
     let chart_err = |message: String| OutputError::Chart { name: C::NAME.to_string(), message };
     ensure_fonts().map_err(chart_err)?;
 

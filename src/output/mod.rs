@@ -61,18 +61,35 @@ impl OutputError {
 /// `queue_depth` and `designs`, and for the data-handling designs `privacy_utility` (each a note
 /// when the scenario has none).
 pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
-    atomic::write_dir_atomically(dir, |staging| write_contents(report, staging))
+    write_results_with(report, dir, |_| Ok(Vec::new()))
+}
+
+/// [`write_results`], with `extra` drawing more charts into the staged `charts/` folder before
+/// report.html is written; it returns their names, which the page shows after the run's own.
+pub fn write_results_with(
+    report: &Report,
+    dir: &Path,
+    extra: impl FnOnce(&Path) -> Result<Vec<&'static str>, OutputError>,
+) -> Result<(), OutputError> {
+    atomic::write_dir_atomically(dir, |staging| write_contents(report, staging, extra))
 }
 
 /// Writes every file of the results folder into `dir`, which exists and is empty.
-fn write_contents(report: &Report, dir: &Path) -> Result<(), OutputError> {
+fn write_contents(
+    report: &Report,
+    dir: &Path,
+    extra: impl FnOnce(&Path) -> Result<Vec<&'static str>, OutputError>,
+) -> Result<(), OutputError> {
     summary::write_summary(report, &dir.join(summary::FILE_NAME))?;
     timeseries::write_timeseries(report, &dir.join(timeseries::FILE_NAME))?;
     geojson::write_geojson(report, &dir.join(geojson::FILE_NAME))?;
     register::write_register(report, &dir.join(register::FILE_NAME))?;
-    charts::write_charts(report, &dir.join(charts::DIR_NAME))?;
+    let charts_dir = dir.join(charts::DIR_NAME);
+    charts::write_charts(report, &charts_dir)?;
+    let mut names: Vec<&str> = charts::RUN_CHARTS.to_vec();
+    names.extend(extra(&charts_dir)?);
     let html = dir.join(report_html::FILE_NAME);
-    report_html::write_report_html(report, &dir.join(charts::DIR_NAME), &charts::RUN_CHARTS, &html)
+    report_html::write_report_html(report, &charts_dir, &names, &html)
 }
 
 /// A small but complete report for unit tests: two districts over six hours, a dip in one
@@ -233,6 +250,7 @@ pub(crate) fn sample_report() -> Report {
             events: 5000,
             events_per_second: 10_000.0,
         },
+        live: None,
         timeseries: TimeSeries { bucket_s, rows },
         trace: Vec::new(),
         map: MapData {

@@ -195,6 +195,9 @@ pub fn render_html(r: &Report, charts: &[(String, String)]) -> String {
             &rows,
         );
     }
+    if let Some(l) = &r.live {
+        live_section(&mut o, l);
+    }
     if let Some(p) = &r.privacy {
         let _ = writeln!(
             o,
@@ -304,6 +307,75 @@ pub fn render_html(r: &Report, charts: &[(String, String)]) -> String {
     }
     o.push_str("</body></html>\n");
     o
+}
+
+/// The live load test: what went out, what came back, what was lost and why, per topic group.
+fn live_section(o: &mut String, l: &crate::live::LiveReport) {
+    let _ = writeln!(
+        o,
+        "<h2>Live load test</h2>\n<p>Broker {}, QoS {}, speed {}, {:.1} s wall clock. Every message is \
+         received, unsent or lost: {}.</p>",
+        escape(&l.broker),
+        l.qos,
+        escape(&l.speed),
+        l.wall_seconds,
+        if l.accounted { "all accounted for" } else { "NOT all accounted for" }
+    );
+    let rows = vec![
+        vec!["planned".into(), format!("={}", l.planned)],
+        vec!["published".into(), format!("={}", l.published)],
+        vec!["acknowledged".into(), l.acknowledged.map_or_else(|| "– (QoS 0)".into(), |a| format!("={a}"))],
+        vec!["received".into(), format!("={}", l.received)],
+        vec![
+            "unsent (late / queue full / disconnected)".into(),
+            format!("={} ({} / {} / {})", l.unsent.total, l.unsent.late, l.unsent.queue_full, l.unsent.disconnected),
+        ],
+        vec![
+            "lost (in outage / dropped by broker / missing)".into(),
+            format!(
+                "={} ({} / {} / {})",
+                l.lost.total, l.lost.in_outage, l.lost.dropped_by_broker, l.lost.missing_at_end
+            ),
+        ],
+        vec!["delivery ratio".into(), format!("={:.4}", l.delivery_ratio)],
+        vec!["published / received per s".into(), format!("={:.0} / {:.0}", l.published_per_s, l.received_per_s)],
+        vec![
+            "latency p50 / p99 / max ms".into(),
+            format!("={:.2} / {:.2} / {:.2}", l.latency_ms.p50, l.latency_ms.p99, l.latency_ms.max),
+        ],
+    ];
+    table(o, &["live", "count"], &rows);
+    let topics: Vec<Vec<String>> = l
+        .topics
+        .iter()
+        .map(|t| {
+            vec![
+                escape(&t.topic),
+                format!("={}", t.published),
+                t.acknowledged.map_or_else(|| "–".into(), |a| format!("={a}")),
+                format!("={}", t.received),
+                format!("={}", t.unsent),
+                format!("={} ({} by broker)", t.lost, t.dropped_by_broker),
+                format!("={:.2}", t.p99_ms),
+            ]
+        })
+        .collect();
+    table(o, &["topic group", "published", "acknowledged", "received", "unsent", "lost", "p99 ms"], &topics);
+    if !l.outages.is_empty() {
+        let outages: Vec<Vec<String>> = l
+            .outages
+            .iter()
+            .map(|x| {
+                vec![
+                    escape(&x.client),
+                    format!("={:.2}", x.start_s),
+                    x.end_s.map_or_else(|| "not back".into(), |e| format!("={e:.2}")),
+                    escape(&x.error),
+                ]
+            })
+            .collect();
+        table(o, &["connection", "down at s", "back at s", "error"], &outages);
+    }
 }
 
 /// Writes the page to `path`, inlining the SVG charts of `charts_dir` in `names` order.

@@ -74,11 +74,15 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a mut dyn FnMut(Progress)>,
     /// Keep a record of every transmission in `Report::trace` (for tests; costs memory).
     pub trace: bool,
+    /// When set, receives every uplink delivered to the network server, in the order the engine
+    /// settled them (for `citytwin live`). Only for scenarios without a pipeline, whose engine
+    /// consumes them.
+    pub uplinks: Option<&'a mut Vec<crate::metrics::collect::Delivered>>,
 }
 
 impl Default for RunOptions<'_> {
     fn default() -> Self {
-        RunOptions { step: DEFAULT_STEP, progress: None, trace: false }
+        RunOptions { step: DEFAULT_STEP, progress: None, trace: false, uplinks: None }
     }
 }
 
@@ -108,6 +112,8 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
     if let Some(p) = pipeline::pipelines(scenario, world.resource::<failures::Outages>()) {
         metrics.outbox = Some(Vec::new());
         world.insert_resource(p);
+    } else if opts.uplinks.is_some() {
+        metrics.outbox = Some(Vec::new());
     }
     world.insert_resource(metrics);
     world.insert_resource(clock::Clock::default());
@@ -175,6 +181,9 @@ pub fn run(scenario: &Scenario, mut opts: RunOptions<'_>) -> Report {
             break;
         }
         n += 1;
+    }
+    if let Some(out) = opts.uplinks.as_mut() {
+        out.extend(world.resource_mut::<Metrics>().outbox.take().unwrap_or_default());
     }
     let mut report = observe(scenario, &mut world);
     report.principles = crate::governance::scorecard::scorecard(scenario, &report);
@@ -313,6 +322,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
             events: metrics.events,
             events_per_second: 0.0,
         },
+        live: None,
         timeseries,
         trace: world.remove_resource::<transmit::Trace>().and_then(|t| t.0).unwrap_or_default(),
         lifetimes,

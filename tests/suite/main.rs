@@ -11,6 +11,7 @@ mod determinism;
 mod duty_cycle;
 mod energy;
 mod invalid_scenarios;
+mod live;
 mod pipeline;
 mod privacy;
 mod resilience;

@@ -1,0 +1,342 @@
+//! Live load tests against a REAL mosquitto broker (no mock): each test writes a mosquitto
+//! config to a temporary directory (a listener on a free loopback port, anonymous access, no
+//! persistence, and the queue limits the test needs), starts /usr/sbin/mosquitto, waits for the
+//! port and stops the broker by its process id when the harness is dropped. Each test publishes
+//! a small scenario compressed in time, so it takes a few seconds.
+
+use std::io::Write as _;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use citytwin::live::broker::{BrokerUrl, Connection};
+use citytwin::live::{self, EngineConfig, Speed};
+
+const MOSQUITTO: &str = "/usr/sbin/mosquitto";
+
+/// A mosquitto process on a free loopback port, killed (by pid) on drop.
+struct Mosquitto {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Mosquitto {
+    /// Starts a broker; `extra` is appended to its config (e.g. "max_queued_messages 10").
+    fn start(extra: &str) -> Mosquitto {
+        assert!(
+            Path::new(MOSQUITTO).exists(),
+            "{MOSQUITTO} not found: the live tests need a real broker (apt-get install mosquitto, or run .ci/run)"
+        );
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conf = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n{extra}\n");
+        std::fs::write(dir.path().join("mosquitto.conf"), conf).expect("write config");
+        let mut m = Mosquitto { child: None, port, dir };
+        m.spawn();
+        m
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::File::create(self.dir.path().join("mosquitto.log")).expect("log file");
+        let child = Command::new(MOSQUITTO)
+            .arg("-c")
+            .arg(self.dir.path().join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start mosquitto");
+        self.child = Some(child);
+        let t = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(t.elapsed() < Duration::from_secs(10), "mosquitto did not open port {}: {}", self.port, self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the broker (SIGKILL, by pid) and waits for it.
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("mosquitto.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// About 3,600 uplinks over ten simulated minutes, in two districts and two kinds.
+const SCENARIO: &str = r#"
+[scenario]
+name = "live test"
+seed = 5
+duration = "10m"
+
+[city]
+area_km2 = 1.0
+districts = [{ name = "North", share = 0.5 }, { name = "South", share = 0.5 }]
+
+[[sensors]]
+kind = "air_quality"
+count = 300
+report_every = "1m"
+
+[[sensors]]
+kind = "parking"
+count = 300
+
+[[gateways]]
+count = 4
+placement = "grid"
+backhaul = { kind = "fiber", latency = "5ms" }
+
+[slo]
+delivery_ratio_min = 0.5
+latency_p99_max = "10s"
+"#;
+
+fn scenario_file(dir: &Path) -> PathBuf {
+    let p = dir.join("live.toml");
+    std::fs::File::create(&p).and_then(|mut f| f.write_all(SCENARIO.as_bytes())).expect("write scenario");
+    p
+}
+
+fn citytwin(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(args).output().expect("run citytwin");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json, stderr)
+}
+
+fn engine(url: &str, qos: u8, speed: Speed) -> EngineConfig {
+    EngineConfig {
+        connection: Connection {
+            url: BrokerUrl::parse(url).expect("url"),
+            username: None,
+            password: None,
+            ca_pem: None,
+        },
+        qos,
+        speed,
+        late_after: Duration::from_secs(1),
+        queue: 10_000,
+        connections: 1,
+        inflight: 1000,
+        drain: Duration::from_secs(5),
+        idle: Duration::from_secs(1),
+        connect_timeout: Duration::from_secs(5),
+        filter: "city/#".into(),
+    }
+}
+
+fn n(v: &serde_json::Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+/// Oracle: with a healthy broker every planned message is published, acknowledged and received
+/// exactly once; the per-topic counts add up to the totals; the results folder has the live
+/// block, live time-series rows and the report; the SLOs hold (exit 0).
+#[test]
+fn every_message_is_accounted_for() {
+    let broker = Mosquitto::start("");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario_file(dir.path());
+    let out = dir.path().join("out");
+    let (code, _, stderr) = citytwin(&[
+        "live",
+        file.to_str().unwrap(),
+        "--broker",
+        &broker.url(),
+        "--speed",
+        "300",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json")).unwrap();
+    let l = &summary["live"];
+    let planned = n(&l["planned"]);
+    assert!(planned > 1000, "{l}");
+    assert_eq!(l["accounted"], true);
+    assert_eq!(n(&l["published"]), planned, "{l}");
+    assert_eq!(n(&l["acknowledged"]), planned, "{l}");
+    assert_eq!(n(&l["received"]), planned, "{l}");
+    assert_eq!(n(&l["unsent"]["total"]) + n(&l["lost"]["total"]), 0, "{l}");
+    assert!(l["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+    let topics = l["topics"].as_array().unwrap();
+    assert_eq!(topics.len(), 4, "two districts x two kinds: {l}");
+    assert!(topics.iter().all(|t| t["topic"].as_str().unwrap().starts_with("city/")));
+    assert_eq!(topics.iter().map(|t| n(&t["received"])).sum::<u64>(), planned);
+    assert_eq!(summary["slo"]["breached"], false);
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).expect("timeseries.csv");
+    let received: f64 = ts
+        .lines()
+        .filter(|r| r.contains(",live_received,"))
+        .map(|r| r.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(received as u64, planned);
+    assert!(out.join("charts/live_latency.svg").exists() && out.join("charts/live_latency.png").exists());
+    // The page has the live section and the live chart inline.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("<h2>Live load test</h2>") && html.contains("<figure id=\"live_latency\"><svg"));
+}
+
+/// Oracle: the broker is killed a third of the way through and restarted 0.5 s later. The run
+/// reconnects (an outage is reported for each client, with its end), messages after the
+/// restart arrive, nothing is dropped by the broker outside the outage, what was lost was in
+/// flight (a handful at this rate, never more than the client's in-flight window), messages
+/// due while down are unsent, and received + unsent + lost = planned exactly.
+#[test]
+fn broker_restart_loses_only_what_was_in_flight() {
+    let broker = Arc::new(Mutex::new(Mosquitto::start("")));
+    let url = broker.lock().unwrap().url();
+    let sc = citytwin::scenario::from_str("live.toml", SCENARIO, &[], None).expect("scenario");
+    let (report, plan) = live::prepare(&sc, |_| {});
+    let planned = plan.len() as u64;
+    let mut killed = false;
+    let mut restarter = None;
+    let cfg = engine(&url, 1, Speed::Factor(150.0));
+    let run = live::run(&sc, report, plan, &cfg, |p| {
+        if !killed && p.due > planned / 3 {
+            killed = true;
+            broker.lock().unwrap().stop();
+            let b = broker.clone();
+            restarter = Some(std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(500));
+                b.lock().unwrap().spawn();
+            }));
+        }
+    })
+    .expect("live run");
+    if let Some(t) = restarter {
+        t.join().unwrap();
+    }
+    let l = run.report.live.as_ref().expect("live block");
+    assert!(killed);
+    assert!(l.accounted, "{l:?}");
+    assert_eq!(l.received + l.unsent.total + l.lost.total, planned);
+    assert!(!l.outages.is_empty(), "the restart is reported: {l:?}");
+    assert!(l.outages.iter().all(|o| o.end_s.is_some()), "both clients came back: {:?}", l.outages);
+    assert!(l.unsent.disconnected > 0, "messages due while down are unsent: {l:?}");
+    assert_eq!(l.lost.dropped_by_broker, 0, "{l:?}");
+    assert_eq!(l.lost.missing_at_end, 0, "{l:?}");
+    assert!(l.lost.in_outage <= u64::from(cfg.inflight), "only what was in flight: {l:?}");
+    // Messages published after the restart arrived.
+    let last_epoch = *run.outcome.epoch.iter().max().unwrap();
+    assert!(last_epoch > 0);
+    let after = (0..run.plan.len())
+        .filter(|&s| run.outcome.epoch[s] == last_epoch && run.outcome.flags[s] & live::engine::RECEIVED != 0);
+    assert!(after.count() > 100, "{l:?}");
+}
+
+/// Oracle: mosquitto drops QoS 1 messages silently past a subscriber's max_queued_messages.
+/// With one message in flight to the subscriber and ten queued, a burst (--speed max) is
+/// acknowledged in full to the publisher while the broker drops part of it: the counts show
+/// published = acknowledged > received, and the difference is dropped_by_broker.
+#[test]
+fn qos1_past_the_queue_limit_shows_broker_drops() {
+    let broker = Mosquitto::start("max_queued_messages 10\nmax_inflight_messages 1");
+    let sc = citytwin::scenario::from_str("live.toml", SCENARIO, &[], None).expect("scenario");
+    let (report, plan) = live::prepare(&sc, |_| {});
+    let planned = plan.len() as u64;
+    let run = live::run(&sc, report, plan, &engine(&broker.url(), 1, Speed::Max), |_| {}).expect("live run");
+    let l = run.report.live.as_ref().expect("live block");
+    assert!(l.accounted, "{l:?}");
+    assert_eq!(l.published, planned);
+    assert_eq!(l.acknowledged, Some(planned), "the broker acknowledges what it later drops: {l:?}");
+    assert!(l.lost.dropped_by_broker > 0, "{l:?}");
+    assert_eq!(l.received + l.lost.total, planned, "{l:?}");
+    assert!(l.topics.iter().map(|t| t.dropped_by_broker).sum::<u64>() == l.lost.dropped_by_broker);
+    assert!(l.delivery_ratio < 1.0);
+}
+
+/// Oracle: a p99 objective no network meets (1 µs) is breached: exit code 3, and the live check
+/// is in summary.json.
+#[test]
+fn breached_slo_exits_3() {
+    let broker = Mosquitto::start("");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario_file(dir.path());
+    let out = dir.path().join("out");
+    let (code, _, stderr) = citytwin(&[
+        "live",
+        file.to_str().unwrap(),
+        "--broker",
+        &broker.url(),
+        "--speed",
+        "max",
+        "--quiet",
+        "--set",
+        "slo.latency_p99_max=1us",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let check = summary["slo"]["checks"].as_array().unwrap().iter().find(|c| c["name"] == "live_p99_max_ms").cloned();
+    assert_eq!(check.expect("live p99 check")["ok"], false);
+}
+
+/// Oracle: a malformed --broker is invalid input (2), an unreachable broker a runtime failure
+/// (1), each with a message saying what was wrong; neither panics.
+#[test]
+fn bad_or_unreachable_broker_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario_file(dir.path());
+    let f = file.to_str().unwrap();
+    let (code, _, stderr) = citytwin(&["live", f, "--broker", "http://localhost:1883", "--quiet"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not an MQTT URL"), "{stderr}");
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("mqtt://127.0.0.1:{port}");
+    let (code, _, stderr) = citytwin(&["live", f, "--broker", &url, "--quiet", "--connect-timeout", "1s"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot connect to the broker") && !stderr.contains("panicked"), "{stderr}");
+}
+
+/// Oracle: calibrate writes calibration.json with the four metrics, live and modelled, and the
+/// error is model - live.
+#[test]
+fn calibrate_reports_the_model_error_per_metric() {
+    let broker = Mosquitto::start("");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario_file(dir.path());
+    let out = dir.path().join("out");
+    let (code, json, stderr) = citytwin(&[
+        "calibrate",
+        file.to_str().unwrap(),
+        "--broker",
+        &broker.url(),
+        "--speed",
+        "600",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let metrics = json["metrics"].as_array().expect("metrics");
+    let names: Vec<&str> = metrics.iter().map(|m| m["metric"].as_str().unwrap()).collect();
+    assert_eq!(names, ["throughput_per_s", "p50_ms", "p99_ms", "drop_rate"]);
+    for m in metrics {
+        let (l, p, e) = (m["live"].as_f64().unwrap(), m["model"].as_f64().unwrap(), m["error"].as_f64().unwrap());
+        assert!((e - (p - l)).abs() < 1e-9, "{m}");
+    }
+    assert!(out.join("calibration.json").exists());
+}
