@@ -8,6 +8,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::log_axis::ms_tick;
 use super::{Chart, DrawResult, FONT, TABLEAU10, draw_title};
 use crate::live::engine::{Outcome, RECEIVED};
 use crate::output::OutputError;
@@ -22,7 +23,7 @@ pub struct LiveLatencyChart {
     title: String,
     /// (second, p50 ms, p99 ms) for seconds with arrivals.
     latency: Vec<(f64, f64, f64)>,
-    /// (second, messages received that second).
+    /// (middle of the second, messages received per second in it).
     received: Vec<(f64, f64)>,
     /// Disconnections, seconds after publishing started: (start, end).
     outages: Vec<(f64, f64)>,
@@ -56,7 +57,15 @@ impl LiveLatencyChart {
                 (s as f64 + 0.5, ms.p50.max(0.001), ms.p99.max(0.001))
             })
             .collect();
-        let received = received.iter().enumerate().map(|(s, &n)| (s as f64 + 0.5, n as f64)).collect();
+        // A rate per bucket: the last second may be cut short by the end of the run.
+        let received = received
+            .iter()
+            .enumerate()
+            .map(|(s, &n)| {
+                let width = (outcome.wall_s - s as f64).clamp(0.05, 1.0);
+                (s as f64 + width / 2.0, n as f64 / width)
+            })
+            .collect();
         let outages = outcome
             .outages
             .iter()
@@ -81,6 +90,12 @@ impl LiveLatencyChart {
     }
 }
 
+/// Whether `v` is 1, 2 or 5 times a power of ten: the latency ticks that get a label.
+fn on_ladder(v: f64) -> bool {
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6)
+}
+
 impl Chart for LiveLatencyChart {
     const NAME: &'static str = NAME;
     const SIZE: (u32, u32) = (1200, 760);
@@ -96,7 +111,14 @@ impl Chart for LiveLatencyChart {
             .x_label_area_size(30)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..self.x_max, (y_lo.max(0.001)..y_hi).log_scale())?;
-        c.configure_mesh().y_desc("latency, ms").label_style((FONT, 13)).draw()?;
+        c.configure_mesh()
+            .y_desc("end-to-end latency (log scale)")
+            .y_labels(30)
+            .y_label_formatter(&|v| if on_ladder(*v) { ms_tick(*v) } else { String::new() })
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE)
+            .label_style((FONT, 13))
+            .draw()?;
         for &(a, b) in &self.outages {
             c.draw_series(std::iter::once(Rectangle::new(
                 [(a, y_lo.max(0.001)), (b.max(a + 0.02), y_hi)],
@@ -110,6 +132,7 @@ impl Chart for LiveLatencyChart {
             .label("p99")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], TABLEAU10[1].stroke_width(2)));
         c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .label_font((FONT, 13))
@@ -124,6 +147,9 @@ impl Chart for LiveLatencyChart {
         c.configure_mesh()
             .x_desc("seconds after publishing started")
             .y_desc("received / s")
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE)
             .label_style((FONT, 13))
             .draw()?;
         for &(a, b) in &self.outages {
