@@ -170,12 +170,9 @@ fn run(
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
         PathBuf::from("output").join(stem)
     });
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build() {
+    let pool = match thread_pool(threads) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: cannot start {} worker threads: {e}", threads.unwrap_or(0));
-            return ExitCode::from(EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
     let started_at = progress::rfc3339_now();
     let wall = Instant::now();
@@ -219,6 +216,24 @@ fn run(
         return ExitCode::from(EXIT_SLO_BREACHED);
     }
     ExitCode::SUCCESS
+}
+
+/// Most worker threads `--threads` may ask for.
+const MAX_THREADS: usize = 1024;
+
+/// The worker pool for `--threads` (default: one per core); more than [`MAX_THREADS`] is invalid
+/// input (exit 2), a pool the system cannot start a runtime failure (exit 1).
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, ExitCode> {
+    let n = threads.unwrap_or(0);
+    if n > MAX_THREADS {
+        eprintln!("error: --threads {n}: at most {MAX_THREADS}");
+        eprintln!("  hint: leave it out to use one thread per core");
+        return Err(ExitCode::from(EXIT_INVALID));
+    }
+    rayon::ThreadPoolBuilder::new().num_threads(n).build().map_err(|e| {
+        eprintln!("error: cannot start {n} worker threads: {e}");
+        ExitCode::from(EXIT_FAILURE)
+    })
 }
 
 /// What `ramp --by` raises.

@@ -92,12 +92,9 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         let stem = args.scenario.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("output").join(format!("{stem}-sweep"))
     });
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build() {
+    let pool = match super::thread_pool(args.threads) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: cannot start worker threads: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
     if !args.quiet {
         eprintln!(
@@ -220,7 +217,8 @@ fn table(dir: &Path) -> String {
             let point: Vec<String> = keys.iter().zip(&p.values).map(|(k, v)| format!("{k}={v}")).collect();
             let e = p.metrics[m];
             let ci = e.ci.map_or_else(String::new, |(lo, hi)| format!("  [{}, {}]", num(lo), num(hi)));
-            out.push_str(&format!("  {:<48} {}{ci}\n", point.join(" "), num(e.mean)));
+            let n = if e.n == manifest.replications as usize { String::new() } else { format!("  (n = {})", e.n) };
+            out.push_str(&format!("  {:<48} {}{ci}{n}\n", point.join(" "), num(e.mean)));
         }
     }
     out

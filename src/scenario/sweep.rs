@@ -140,6 +140,19 @@ pub struct SweepConfig {
 /// How a problem is reported: key path, message, hint.
 pub type Report<'a> = &'a mut dyn FnMut(&KeyPath, String, Option<String>);
 
+impl Param {
+    /// A value listed twice (by its label, as the CSV files and charts show it), if any.
+    pub fn repeated_value(&self) -> Option<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.values.iter().map(|v| v.label.as_str()).find(|l| !seen.insert(*l))
+    }
+}
+
+/// Runs planned for a grid and its replications; None when the count does not fit in a u64.
+pub fn planned_runs(params: &[Param], replications: u32) -> Option<u64> {
+    params.iter().try_fold(u64::from(replications), |n, p| n.checked_mul(p.values.len() as u64))
+}
+
 /// Checks one varied key (shared by the file and `--vary`): a key path, not the seed (the
 /// replications vary it), not `[sweep]` itself, and not twice.
 pub fn check_key(key: &str, earlier: &[Param]) -> Result<(), (String, String)> {
@@ -174,11 +187,15 @@ pub fn resolve(s: &SweepSection, path: &KeyPath, err: Report) -> SweepConfig {
         if v.values.is_empty() {
             err(&at.key("values"), "no values".into(), Some("e.g. values = [500, 1000, 2000]".into()));
         }
-        vary.push(Param { key: v.key.clone(), values: v.values.iter().map(ParamValue::from_spec).collect() });
+        let param = Param { key: v.key.clone(), values: v.values.iter().map(ParamValue::from_spec).collect() };
+        if let Some(label) = param.repeated_value() {
+            err(&at.key("values"), format!("{label} is listed twice"), Some("list each value once".into()));
+        }
+        vary.push(param);
     }
-    let runs = vary.iter().map(|p| p.values.len() as u64).product::<u64>().saturating_mul(replications as u64);
-    if runs > MAX_RUNS {
-        err(path, format!("{runs} runs planned; at most {MAX_RUNS}"), Some("fewer values or replications".into()));
+    if planned_runs(&vary, replications).is_none_or(|runs| runs > MAX_RUNS) {
+        let hint = Some("fewer values or replications".into());
+        err(path, format!("more than {MAX_RUNS} runs planned"), hint);
     }
     let metrics = match &s.metrics {
         Some(list) => {
@@ -244,11 +261,13 @@ mod tests {
                 VarySpec { key: "scenario.seed".into(), values: vec![SweepValue::Int(1)] },
                 VarySpec { key: "sensors[0].count".into(), values: vec![] },
                 VarySpec { key: "sensors[0].count".into(), values: vec![SweepValue::Int(1)] },
+                VarySpec { key: "gateways[0].count".into(), values: vec![SweepValue::Int(2), SweepValue::Float(2.0)] },
             ],
             metrics: Some(vec!["delivery_ration".into()]),
         };
         let (_, problems) = resolved(&bad);
-        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert_eq!(problems.len(), 6, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("2 is listed twice")), "{problems:?}");
         assert!(problems[0].contains("replications"));
         assert!(problems.iter().any(|p| p.contains("varied by the replications")));
         assert!(problems.iter().any(|p| p.contains("varied twice")));
@@ -264,5 +283,10 @@ mod tests {
         };
         let (_, problems) = resolved(&many);
         assert!(problems.iter().any(|p| p.contains("runs planned")), "{problems:?}");
+        // A grid too large for a u64 is refused, not wrapped around.
+        let huge: Vec<Param> =
+            (0..5).map(|i| Param { key: format!("k{i}"), values: vec![ParamValue::from_flag("1"); 8192] }).collect();
+        assert_eq!(planned_runs(&huge, 1), None);
+        assert_eq!(planned_runs(&huge[..2], 3), Some(3 * 8192 * 8192));
     }
 }

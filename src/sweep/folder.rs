@@ -27,7 +27,7 @@ use super::{Plan, SweepError};
 use crate::output::atomic::write_dir_atomically;
 use crate::output::charts::sweep::{SweepPlot, SweepPoint, SweepSeries, write_sweep_charts};
 use crate::output::timeseries::{format_number, quote_field};
-use crate::scenario::sweep::{METRICS, Param};
+use crate::scenario::sweep::{METRICS, Param, planned_runs};
 
 /// Schema of `sweep.json`.
 pub const MANIFEST_SCHEMA: &str = "citytwin.sweep/1";
@@ -143,12 +143,29 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
 }
 
 fn read_manifest(dir: &Path) -> Result<Option<Manifest>, SweepError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(SweepError::invalid(format!("{} is a file, not a folder", dir.display()), "give a folder path"));
+    }
     let path = dir.join(MANIFEST);
+    let bad = |why: String| {
+        SweepError::invalid(format!("{}: not a valid sweep manifest ({why})", path.display()), "use another folder")
+    };
     match fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-            SweepError::invalid(format!("{}: not a sweep manifest ({e})", path.display()), "use another --out folder")
-        }),
+        Ok(text) => {
+            let m: Manifest = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+            // A hand-edited manifest must still describe a plan that can be enumerated.
+            if m.replications == 0 || m.params.iter().any(|p| p.values.is_empty()) {
+                return Err(bad("a parameter without values, or no replications".into()));
+            }
+            if planned_runs(&m.params, m.replications) != Some(m.runs) || m.metrics.len() != METRICS.len() {
+                return Err(bad("its run or metric counts do not match its grid".into()));
+            }
+            Ok(Some(m))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            Err(SweepError::invalid(format!("{}: a part of it is a file", dir.display()), "give a folder path"))
+        }
         Err(e) => Err(SweepError::io(&path)(e)),
     }
 }
@@ -467,6 +484,7 @@ pub fn parse_sweep_csv(manifest: &Manifest, text: &str) -> Result<Vec<RunRecord>
         Some((_, header)) if header == expected.trim_end() => {}
         _ => return Err((1, format!("expected the header `{}`", expected.trim_end()))),
     }
+    let plan = manifest.plan();
     let k = manifest.params.len();
     let columns = 4 + k + manifest.metrics.len();
     let mut out = Vec::new();
@@ -484,14 +502,26 @@ pub fn parse_sweep_csv(manifest: &Manifest, text: &str) -> Result<Vec<RunRecord>
                 Some(f.parse::<f64>().map_err(|_| (i + 1, format!("`{f}` is not a number")))?)
             });
         }
-        out.push(RunRecord {
+        let replication = u32::try_from(int(&fields[2])?)
+            .map_err(|_| (i + 1, format!("replication `{}` is too large", fields[2])))?;
+        let record = RunRecord {
             run: int(&fields[0])?,
             point: int(&fields[1])?,
-            replication: int(&fields[2])? as u32,
+            replication,
             seed: int(&fields[3])?,
             values: fields[4..4 + k].to_vec(),
             metrics,
-        });
+        };
+        if !manifest.expects(&plan, &record) {
+            return Err((i + 1, format!("run {} is not what sweep.json plans for it", record.run)));
+        }
+        if out.last().is_some_and(|r: &RunRecord| r.run >= record.run) {
+            return Err((i + 1, format!("run {} is out of order or listed twice", record.run)));
+        }
+        out.push(record);
+    }
+    if out.len() as u64 != manifest.runs {
+        return Err((text.lines().count(), format!("{} of {} runs are listed", out.len(), manifest.runs)));
     }
     Ok(out)
 }
@@ -560,6 +590,14 @@ mod tests {
         assert_eq!(parse_sweep_csv(&m, &text).unwrap(), records);
         let broken = text.replacen("\n0,0,0", "\nx,0,0", 1);
         assert_eq!(parse_sweep_csv(&m, &broken).unwrap_err().0, 2);
+        // A row the plan does not expect, a repeated run, or a missing one is refused.
+        let other_seed = text.replacen(&format!(",{},", records[1].seed), ",7,", 1);
+        assert!(parse_sweep_csv(&m, &other_seed).unwrap_err().1.contains("not what sweep.json plans"));
+        let lines: Vec<&str> = text.lines().collect();
+        let repeated = [lines[0], lines[1], lines[1], lines[2], lines[3]].join("\n");
+        assert!(parse_sweep_csv(&m, &repeated).unwrap_err().1.contains("listed twice"));
+        let short = lines[..3].join("\n");
+        assert!(parse_sweep_csv(&m, &short).unwrap_err().1.contains("2 of 4 runs"));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::model::random::{Purpose, draw};
-use crate::scenario::sweep::{DEFAULT_CHART_METRICS, DEFAULT_REPLICATIONS, MAX_RUNS, Param, check_key};
+use crate::scenario::sweep::{DEFAULT_CHART_METRICS, DEFAULT_REPLICATIONS, MAX_RUNS, Param, check_key, planned_runs};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::sim::{self, RunOptions};
 use record::RunRecord;
@@ -182,9 +182,9 @@ impl Plan {
             replications,
             chart_metrics,
         };
-        if plan.runs() > MAX_RUNS {
+        if planned_runs(&plan.params, plan.replications).is_none_or(|runs| runs > MAX_RUNS) {
             return Err(SweepError::invalid(
-                format!("{} runs planned; at most {MAX_RUNS}", plan.runs()),
+                format!("more than {MAX_RUNS} runs planned"),
                 "fewer values or replications",
             ));
         }
@@ -193,12 +193,12 @@ impl Plan {
 
     /// Grid points.
     pub fn points(&self) -> u64 {
-        self.params.iter().map(|p| p.values.len() as u64).product()
+        self.params.iter().fold(1u64, |n, p| n.saturating_mul(p.values.len() as u64))
     }
 
-    /// Runs in all.
+    /// Runs in all (saturating; [`Plan::from_file`] refuses plans beyond [`MAX_RUNS`]).
     pub fn runs(&self) -> u64 {
-        self.points() * u64::from(self.replications)
+        self.points().saturating_mul(u64::from(self.replications))
     }
 
     /// Value indices of grid point `point` (the last parameter changes fastest).
@@ -272,7 +272,11 @@ pub fn parse_vary(flags: &[String]) -> Result<Vec<Param>, SweepError> {
         if values.is_empty() {
             return Err(SweepError::invalid(format!("--vary {flag}: no values"), hint));
         }
-        params.push(Param { key: key.to_string(), values });
+        let param = Param { key: key.to_string(), values };
+        if let Some(label) = param.repeated_value() {
+            return Err(SweepError::invalid(format!("--vary {flag}: {label} is listed twice"), "list each value once"));
+        }
+        params.push(param);
     }
     Ok(params)
 }
@@ -405,5 +409,6 @@ mod tests {
         assert!(parse_vary(&["scenario.seed=1,2".into()]).is_err());
         assert!(parse_vary(&["a=1".into(), "a=2".into()]).is_err());
         assert!(parse_vary(&["a=,".into()]).is_err());
+        assert!(parse_vary(&["a=2,2.0".into()]).is_err());
     }
 }

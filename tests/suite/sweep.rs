@@ -167,12 +167,14 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("bad");
     let o = out.to_str().expect("utf-8");
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--vary", "sensors[0].cont=1,2"], "cont"),
         (&["--vary", "scenario.seed=1,2"], "replications"),
         (&["--vary", "sensors[0].count=10", "--shard", "2/2"], "shard"),
         (&["--vary", "sensors[0].count=10", "--reps", "0"], "replication"),
         (&["--vary", "sensors[0].count=-5"], "count"),
+        (&["--vary", "sensors[0].count=2,2.0"], "listed twice"),
+        (&["--vary", "sensors[0].count=10", "--threads", "100000000"], "--threads"),
     ];
     for (args, needle) in cases {
         let res = citytwin(&["sweep", SCENARIO, "--out", o]).args(args).output().expect("run");
@@ -180,6 +182,16 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
         assert_eq!(res.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
         assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    }
+    // A file where the folder should be is invalid input too.
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "x").expect("file");
+    for out in [file.clone(), file.join("below")] {
+        let res =
+            citytwin(&["sweep", SCENARIO, "--vary", "sensors[0].count=10", "--out", out.to_str().expect("utf-8")])
+                .output()
+                .expect("run");
+        assert_eq!(res.status.code(), Some(2), "{}", String::from_utf8_lossy(&res.stderr));
     }
     // A folder holding another sweep is not resumed into.
     let first = citytwin(&["sweep", SCENARIO, "--out", o, "--quiet"])
