@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_SLO_BREACHED, progress};
 use crate::live::broker::{BrokerUrl, Connection};
+use crate::live::engine::SPEED_RANGE;
 use crate::live::{self, EngineConfig, EngineError, LiveReport, Speed};
 use crate::output::charts::live_latency::{LiveLatencyChart, NAME as LIVE_CHART};
 
@@ -33,8 +34,8 @@ pub struct LiveArgs {
     /// Publish and subscribe QoS: 0 or 1.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
     pub qos: u8,
-    /// Simulated seconds per wall-clock second (e.g. 60 plays an hour in a minute), or "max" to
-    /// publish as fast as the client takes messages.
+    /// Simulated seconds per wall-clock second (e.g. 60 plays an hour in a minute; 0.001 to
+    /// 1e9), or "max" to publish as fast as the client takes messages.
     #[arg(long, default_value = "1")]
     pub speed: String,
     /// A message more than this behind schedule is counted late and not sent, e.g. "500ms".
@@ -114,23 +115,28 @@ fn invalid(msg: impl std::fmt::Display, hint: &str) -> ExitCode {
     ExitCode::from(EXIT_INVALID)
 }
 
+/// Parses `--speed`: "max" or a factor within [`SPEED_RANGE`].
+fn parse_speed(text: &str) -> Result<Speed, String> {
+    if text.trim().eq_ignore_ascii_case("max") {
+        return Ok(Speed::Max);
+    }
+    match text.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && SPEED_RANGE.contains(&f) => Ok(Speed::Factor(f)),
+        Ok(f) if f.is_finite() && f > 0.0 => Err(format!(
+            "--speed \"{text}\" is out of range ({} to {} simulated seconds per second)",
+            SPEED_RANGE.start(),
+            SPEED_RANGE.end()
+        )),
+        _ => Err(format!("--speed \"{text}\" is not a positive number or \"max\"")),
+    }
+}
+
 /// Checks the flags and builds the engine settings.
 fn engine_config(a: &LiveArgs) -> Result<EngineConfig, ExitCode> {
     let url = BrokerUrl::parse(&a.broker)
         .map_err(|e| invalid(format!("--broker {e}"), "e.g. --broker mqtt://127.0.0.1:1883"))?;
-    let speed = if a.speed.eq_ignore_ascii_case("max") {
-        Speed::Max
-    } else {
-        match a.speed.parse::<f64>() {
-            Ok(f) if f.is_finite() && f > 0.0 => Speed::Factor(f),
-            _ => {
-                return Err(invalid(
-                    format!("--speed \"{}\" is not a positive number or \"max\"", a.speed),
-                    "e.g. --speed 60 or --speed max",
-                ));
-            }
-        }
-    };
+    let speed = parse_speed(&a.speed)
+        .map_err(|e| invalid(e, "use a factor from 0.001 to 1e9, e.g. --speed 60, or --speed max"))?;
     let late_after = parse_wall(&a.late_after, "--late-after").map_err(|e| invalid(e, ""))?;
     let drain = parse_wall(&a.drain, "--drain").map_err(|e| invalid(e, ""))?;
     let connect_timeout = parse_wall(&a.connect_timeout, "--connect-timeout").map_err(|e| invalid(e, ""))?;
@@ -218,6 +224,10 @@ fn summary(l: &LiveReport, out: &Path) -> String {
     s += &format!("  published    {:>10}   acknowledged {ack}\n", l.published);
     s += &format!("  received     {:>10}   delivery ratio {:.4}\n", l.received, l.delivery_ratio);
     s += &format!(
+        "  foreign      {:>10}   messages from other publishers or runs, not counted (run tag {})\n",
+        l.foreign, l.run_tag
+    );
+    s += &format!(
         "  unsent       {:>10}   late {}, queue full {}, disconnected {}\n",
         l.unsent.total, l.unsent.late, l.unsent.queue_full, l.unsent.disconnected
     );
@@ -238,7 +248,10 @@ fn summary(l: &LiveReport, out: &Path) -> String {
         s += &format!("  outage       {} lost its connection at {:.2} s, {end} ({})\n", o.client, o.start_s, o.error);
     }
     if !l.accounted {
-        s += "  WARNING: counts do not add up to the plan\n";
+        s += "  WARNING: counts do not add up to the plan (a citytwin bug): the results are not trustworthy\n";
+        for e in &l.accounting_errors {
+            s += &format!("    - {e}\n");
+        }
     }
     s += &format!("Results in {}\n", out.display());
     s
@@ -296,6 +309,19 @@ fn run_live(a: &LiveArgs, suffix: &str) -> Result<Done, ExitCode> {
     Ok(Done { run, out, cfg })
 }
 
+/// Says on stderr, whatever `--quiet` or `--json`, that the live counts do not add up; true if
+/// so (the run then exits 1: its results are not trustworthy).
+fn unaccounted(l: &LiveReport, out: &Path) -> bool {
+    if l.accounted {
+        return false;
+    }
+    eprintln!("error: the live counts do not add up to the plan (a citytwin bug); results in {}:", out.display());
+    for e in &l.accounting_errors {
+        eprintln!("  - {e}");
+    }
+    true
+}
+
 fn slo_exit(report: &crate::metrics::report::Report, quiet: bool) -> ExitCode {
     if report.slo.breached {
         if !quiet {
@@ -324,6 +350,9 @@ pub fn live(a: LiveArgs) -> ExitCode {
         println!("{}", serde_json::to_string_pretty(l).unwrap_or_default());
     } else if !a.quiet {
         print!("{}", summary(l, &done.out));
+    }
+    if unaccounted(l, &done.out) {
+        return ExitCode::from(EXIT_FAILURE);
     }
     slo_exit(&done.run.report, a.json)
 }
@@ -369,6 +398,9 @@ pub fn calibrate(a: CalibrateArgs) -> ExitCode {
         }
         println!("  (calibration.json in {})", done.out.display());
     }
+    if unaccounted(l, &done.out) {
+        return ExitCode::from(EXIT_FAILURE);
+    }
     slo_exit(&done.run.report, a.live.json)
 }
 
@@ -384,5 +416,19 @@ mod tests {
         assert_eq!(parse_wall("1.5", "--x").unwrap(), Duration::from_millis(1500));
         assert!(parse_wall("5 parsecs", "--x").is_err());
         assert!(parse_wall("fast", "--x").is_err());
+    }
+
+    /// Oracle: --speed takes "max" or a finite factor from 0.001 to 1e9, nothing else.
+    #[test]
+    fn parses_speed_within_range() {
+        assert_eq!(parse_speed("max"), Ok(Speed::Max));
+        assert_eq!(parse_speed("MAX"), Ok(Speed::Max));
+        assert_eq!(parse_speed("60"), Ok(Speed::Factor(60.0)));
+        assert_eq!(parse_speed("0.001"), Ok(Speed::Factor(0.001)));
+        assert_eq!(parse_speed("1e9"), Ok(Speed::Factor(1e9)));
+        for bad in ["1e-300", "0.0009", "1e10", "0", "-1", "inf", "NaN", "fast", ""] {
+            assert!(parse_speed(bad).is_err(), "{bad}");
+        }
+        assert!(parse_speed("1e-300").unwrap_err().contains("out of range"));
     }
 }

@@ -15,9 +15,14 @@
 //! the packet ids the event loop reports in publish order. When a connection drops, rumqttc's
 //! queue and unacknowledged publishes are discarded (clean session): those messages count as
 //! sent and, unless they arrive, as lost in the outage.
+//!
+//! Every run has a unique run tag, written into each payload's header after `seq` and `t_us`.
+//! The subscriber counts only messages carrying its own run's tag; anything else on the filter
+//! (another test against the same broker, other publishers under `city/`) is `foreign` and
+//! never counts as received or as a duplicate.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -25,9 +30,10 @@ use hdrhistogram::Histogram;
 use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, Outgoing, Packet, QoS};
 
 use super::broker::Connection;
-use super::plan::{Plan, parse_header};
+use super::plan::{Header, Plan, parse_header};
 
-/// Flag: handed to the client.
+/// Flag: handed to the client (set just before the hand-over and cleared if the client refused
+/// it, so a message can never arrive before it is marked sent).
 pub const SENT: u8 = 1;
 /// Flag: written to the broker's socket.
 pub const WIRE: u8 = 2;
@@ -42,10 +48,14 @@ pub const QUEUE_FULL: u8 = 32;
 /// Flag: not sent, a client was disconnected.
 pub const DISCONNECTED: u8 = 64;
 
+/// The speed factors the engine accepts: slower than a thousandth of real time or faster than
+/// a billion times would schedule messages centuries away or all in the same microsecond.
+pub const SPEED_RANGE: std::ops::RangeInclusive<f64> = 1e-3..=1e9;
+
 /// How fast to replay the plan.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
-    /// Simulated seconds per wall-clock second.
+    /// Simulated seconds per wall-clock second, within [`SPEED_RANGE`].
     Factor(f64),
     /// As fast as the client takes messages.
     Max,
@@ -126,6 +136,10 @@ pub struct Outcome {
     pub epoch: Vec<u16>,
     /// Publishing connection of each message.
     pub connection: Vec<u16>,
+    /// Each message's intended send time (the time in its payload, from which its latency
+    /// counts), µs since the engine started; 0 if the publisher never reached it. With
+    /// `--speed max` it is when the publisher reached the message.
+    pub intended_us: Vec<u64>,
     /// When each message was handed to the client, µs since the engine started (0 if never).
     pub sent_us: Vec<u64>,
     /// End-to-end latency of each received message, µs from its intended send time.
@@ -134,8 +148,11 @@ pub struct Outcome {
     pub outages: Vec<Outage>,
     /// Copies received more than once (QoS 1 redelivery).
     pub duplicates: u64,
-    /// Messages received that were not ours (unparseable payloads on the filter).
+    /// Messages received that were not this run's: payloads without a citytwin header, with
+    /// another run's tag, or with a sequence number outside the plan. Never counted as received.
     pub foreign: u64,
+    /// This run's tag, in every payload's header.
+    pub run_tag: String,
     /// When publishing started and ended, µs since the engine started.
     pub publish_window_us: (u64, u64),
     /// When the last message arrived, µs since the engine started.
@@ -163,6 +180,33 @@ pub enum EngineError {
     /// The runtime could not start.
     #[error("cannot start the MQTT runtime: {0}")]
     Runtime(String),
+    /// A part of the engine (the publisher thread, a publishing client or the subscriber)
+    /// panicked or ended unexpectedly: the results would be incomplete, so there are none.
+    #[error("the live engine's {part} failed: {reason}")]
+    Failed {
+        /// Which part.
+        part: String,
+        /// What happened (the panic message, if any).
+        reason: String,
+    },
+}
+
+/// Distinguishes runs started by one process at the same moment.
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A tag unique to this run: process id, the time in ns since the epoch and a per-process
+/// counter (letters, digits and `-` only, so it goes into JSON and client ids unescaped).
+fn run_tag() -> String {
+    let ns = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{:x}-{ns:x}-{}", std::process::id(), RUNS.fetch_add(1, Relaxed))
+}
+
+/// The text of a panic payload.
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".into())
 }
 
 struct Shared {
@@ -170,7 +214,10 @@ struct Shared {
     flags: Vec<AtomicU8>,
     epoch: Vec<AtomicU16>,
     sent_us: Vec<AtomicU64>,
+    intended_us: Vec<AtomicU64>,
     latency_us: Vec<AtomicU32>,
+    /// This run's tag.
+    tag: Vec<u8>,
     /// Per publishing connection: seqs handed to the client, not yet reported written, in
     /// order; guards `pub_connected` transitions so a publish never slips between a
     /// disconnection and its clean-up.
@@ -245,11 +292,16 @@ fn qos_of(q: u8) -> QoS {
 /// about four times a second.
 pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) -> Result<Outcome, EngineError> {
     let n = plan.len();
-    let tag = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
-    );
+    if let Speed::Factor(f) = cfg.speed
+        && !SPEED_RANGE.contains(&f)
+    {
+        return Err(EngineError::Config(format!(
+            "speed {f} is outside {} to {} simulated seconds per second",
+            SPEED_RANGE.start(),
+            SPEED_RANGE.end()
+        )));
+    }
+    let tag = run_tag();
     let conns = cfg.connections.clamp(1, 64);
     let pub_opts: Vec<_> = (0..conns)
         .map(|c| cfg.connection.options(&format!("citytwin-pub{c}-{tag}"), cfg.inflight))
@@ -268,7 +320,9 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         flags: (0..n).map(|_| AtomicU8::new(0)).collect(),
         epoch: (0..n).map(|_| AtomicU16::new(0)).collect(),
         sent_us: (0..n).map(|_| AtomicU64::new(0)).collect(),
+        intended_us: (0..n).map(|_| AtomicU64::new(0)).collect(),
         latency_us: (0..n).map(|_| AtomicU32::new(u32::MAX)).collect(),
+        tag: tag.clone().into_bytes(),
         fifo: (0..conns).map(|_| Mutex::new(VecDeque::new())).collect(),
         pub_connected: (0..conns).map(|_| AtomicBool::new(false)).collect(),
         sub_ready: AtomicBool::new(false),
@@ -302,9 +356,25 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
     let qos = qos_of(cfg.qos);
     let sub_task = rt.spawn(subscriber_loop(sub_loop, sub_client.clone(), sh.clone(), cfg.filter.clone(), qos));
 
+    // A client task ends only when told to stop; one that ended before has failed.
+    let dead_task = |pub_tasks: &[tokio::task::JoinHandle<()>], sub_task: &tokio::task::JoinHandle<()>| {
+        if sub_task.is_finished() {
+            return Some("subscriber".to_string());
+        }
+        pub_tasks.iter().position(|t| t.is_finished()).map(|c| format!("publishing client {c}"))
+    };
+    let fail = |sh: &Shared, rt: tokio::runtime::Runtime, part: String, reason: String| {
+        sh.stop.store(true, Relaxed);
+        rt.shutdown_timeout(Duration::from_millis(200));
+        EngineError::Failed { part, reason }
+    };
+
     // Wait for both clients.
     let waited = Instant::now();
     while !sh.all_connected() {
+        if let Some(part) = dead_task(&pub_tasks, &sub_task) {
+            return Err(fail(&sh, rt, part, "its task ended before the test started".into()));
+        }
         if waited.elapsed() >= cfg.connect_timeout || sh.refused.load(Relaxed) {
             sh.stop.store(true, Relaxed);
             rt.shutdown_timeout(Duration::from_millis(200));
@@ -347,18 +417,35 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
     };
     let tick = Duration::from_millis(250);
     let mut next_tick = Instant::now() + tick;
+    let mut died = None;
     while !publisher.is_finished() {
         std::thread::sleep(Duration::from_millis(5));
+        if died.is_none() {
+            died = dead_task(&pub_tasks, &sub_task);
+            if died.is_some() {
+                // Stops the publisher thread at its next message.
+                sh.stop.store(true, Relaxed);
+            }
+        }
         if Instant::now() >= next_tick {
             progress(snapshot(&sh));
             next_tick += tick;
         }
     }
-    let t_end = publisher.join().unwrap_or(t0);
+    let t_end = match publisher.join() {
+        Ok(t) => t,
+        Err(p) => return Err(fail(&sh, rt, "publisher thread".into(), panic_text(p.as_ref()))),
+    };
+    if let Some(part) = died {
+        return Err(fail(&sh, rt, part, "its task ended during the test".into()));
+    }
     // Drain: until everything sent has arrived, nothing has arrived (or been acknowledged) for
     // `idle`, or `drain` has passed.
     let drain_start = Instant::now();
     loop {
+        if let Some(part) = dead_task(&pub_tasks, &sub_task) {
+            return Err(fail(&sh, rt, part, "its task ended during the drain".into()));
+        }
         let p = snapshot(&sh);
         let all_acked = cfg.qos == 0 || p.acked >= p.sent;
         if (p.received + p.unsent >= p.planned && all_acked) || drain_start.elapsed() >= cfg.drain {
@@ -381,16 +468,30 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         let _ = c.try_disconnect();
     }
     let _ = sub_client.try_disconnect();
-    rt.block_on(async {
+    // A task that panicked makes the results suspect; one that is merely slow to stop is not.
+    let names: Vec<String> = (0..pub_tasks.len())
+        .map(|c| format!("publishing client {c}"))
+        .chain(std::iter::once("subscriber".to_string()))
+        .collect();
+    let panicked = rt.block_on(async {
+        let mut panicked = None;
         let _ = tokio::time::timeout(Duration::from_millis(500), async {
-            for t in pub_tasks {
-                let _ = t.await;
+            for (t, name) in pub_tasks.into_iter().chain(std::iter::once(sub_task)).zip(names) {
+                if let Err(e) = t.await
+                    && e.is_panic()
+                    && panicked.is_none()
+                {
+                    panicked = Some((name, panic_text(e.into_panic().as_ref())));
+                }
             }
-            let _ = sub_task.await;
         })
         .await;
+        panicked
     });
     rt.shutdown_timeout(Duration::from_millis(100));
+    if let Some((part, reason)) = panicked {
+        return Err(EngineError::Failed { part, reason });
+    }
 
     let outages = std::mem::take(&mut *sh.outages.lock().unwrap_or_else(|e| e.into_inner()));
     Ok(Outcome {
@@ -398,35 +499,55 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         epoch: sh.epoch.iter().map(|f| f.load(Relaxed)).collect(),
         connection: plan.sensor.iter().map(|&s| (s as usize % conns) as u16).collect(),
         sent_us: sh.sent_us.iter().map(|f| f.load(Relaxed)).collect(),
+        intended_us: sh.intended_us.iter().map(|f| f.load(Relaxed)).collect(),
         latency_us: sh.latency_us.iter().map(|f| f.load(Relaxed)).collect(),
         outages,
         duplicates: sh.duplicates.load(Relaxed),
         foreign: sh.foreign.load(Relaxed),
+        run_tag: tag,
         publish_window_us: (t0, t_end),
         last_receive_us: sh.last_receive_us.load(Relaxed),
         wall_s: end_us.saturating_sub(t0) as f64 / 1e6,
     })
 }
 
+/// When message `seq` is due on the wall clock, µs since the engine started: `t0` plus its
+/// simulated offset from the first message divided by the speed factor (saturating, so an
+/// absurdly slow factor means "never" rather than an overflow).
+pub fn intended_us(plan: &Plan, seq: usize, factor: f64, t0: u64) -> u64 {
+    let at0 = plan.at_us.first().copied().unwrap_or(0);
+    // Float-to-integer casts saturate (and NaN becomes 0).
+    let offset = (plan.at_us[seq].saturating_sub(at0) as f64 / factor) as u64;
+    t0.saturating_add(offset)
+}
+
 /// The publisher thread: walks the plan on the wall clock; returns when it finished, µs.
 fn publish(plan: &Plan, cfg: &EngineConfig, clients: &[AsyncClient], sh: &Shared, t0: u64) -> u64 {
-    let at0 = plan.at_us.first().copied().unwrap_or(0);
-    let late_us = cfg.late_after.as_micros() as u64;
+    let late_us = cfg.late_after.as_micros().min(u128::from(u64::MAX)) as u64;
     let qos = qos_of(cfg.qos);
+    let tag = std::str::from_utf8(&sh.tag).unwrap_or_default();
     let mut topic = String::new();
     let mut payload = Vec::new();
     for seq in 0..plan.len() {
         let intended = match cfg.speed {
             Speed::Factor(f) => {
-                let intended = t0 + ((plan.at_us[seq] - at0) as f64 / f) as u64;
-                let now = sh.now_us();
-                if intended > now + 50 {
-                    std::thread::sleep(Duration::from_micros(intended - now));
+                let intended = intended_us(plan, seq, f, t0);
+                // Sleep in slices so a stop request is seen.
+                loop {
+                    let now = sh.now_us();
+                    if intended <= now.saturating_add(50) || sh.stop.load(Relaxed) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_micros((intended - now).min(100_000)));
                 }
                 intended
             }
             Speed::Max => sh.now_us(),
         };
+        if sh.stop.load(Relaxed) {
+            break;
+        }
+        sh.intended_us[seq].store(intended, Relaxed);
         sh.due.fetch_add(1, Relaxed);
         let unsent = |flag: u8| {
             sh.flags[seq].fetch_or(flag, Relaxed);
@@ -437,9 +558,13 @@ fn publish(plan: &Plan, cfg: &EngineConfig, clients: &[AsyncClient], sh: &Shared
             continue;
         }
         plan.topic_into(seq, &mut topic);
-        plan.payload_into(seq, intended, &mut payload);
+        plan.payload_into(seq, intended, tag, &mut payload);
         let c = plan.sensor[seq] as usize % clients.len();
         loop {
+            if sh.stop.load(Relaxed) {
+                // A client failed (the run ends in an error): do not wait for room forever.
+                break;
+            }
             let mut fifo = sh.fifo(c);
             if !sh.all_connected() {
                 drop(fifo);
@@ -448,14 +573,17 @@ fn publish(plan: &Plan, cfg: &EngineConfig, clients: &[AsyncClient], sh: &Shared
             }
             sh.epoch[seq].store(sh.epoch_now.load(Relaxed), Relaxed);
             fifo.push_back(seq as u32);
+            // Marked sent before the hand-over: once handed over it may arrive at any moment.
+            sh.sent_us[seq].store(sh.now_us(), Relaxed);
+            sh.flags[seq].fetch_or(SENT, Relaxed);
             match clients[c].try_publish(topic.as_str(), qos, false, payload.as_slice()) {
                 Ok(()) => {
-                    sh.sent_us[seq].store(sh.now_us(), Relaxed);
-                    sh.flags[seq].fetch_or(SENT, Relaxed);
                     sh.sent.fetch_add(1, Relaxed);
                     break;
                 }
                 Err(_) => {
+                    sh.flags[seq].fetch_and(!SENT, Relaxed);
+                    sh.sent_us[seq].store(0, Relaxed);
                     fifo.pop_back();
                     drop(fifo);
                     if cfg.speed == Speed::Max {
@@ -542,7 +670,9 @@ async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 let now = sh.now_us();
-                let Some((seq, t)) = parse_header(&p.payload).filter(|(s, _)| *s < sh.flags.len()) else {
+                // Only this run's messages count; anything else on the filter is foreign.
+                let ours = parse_header(&p.payload).filter(|h| h.run == sh.tag.as_slice() && h.seq < sh.flags.len());
+                let Some(Header { seq, t_us: t, .. }) = ours else {
                     sh.foreign.fetch_add(1, Relaxed);
                     continue;
                 };

@@ -4,10 +4,12 @@
 //! Topic template: `city/<district>/<kind>/<kind>-<sensor id, 6 digits>` (the district's name
 //! in lower case with spaces as `-`; `city/<kind>/<kind>/...` when the city has no districts).
 //! Payload template: a JSON object that starts with the fields the subscriber needs,
-//! `{"seq":N,"t_us":T,...`, where `seq` is the message's index in the plan and `t_us` the
-//! intended send time in µs since the test started (so latency counts from the schedule, not
-//! from when the publisher got round to it), followed by the sensor, its kind, the simulated
-//! time of the reading and readings typical of the kind.
+//! `{"seq":N,"t_us":T,"run":"TAG",...`, where `seq` is the message's index in the plan, `t_us`
+//! the intended send time in µs since the test started (so latency counts from the schedule, not
+//! from when the publisher got round to it) and `run` the test's unique run tag (so a subscriber
+//! counts only its own run's messages, never those of another test on the same broker),
+//! followed by the sensor, its kind, the simulated time of the reading and readings typical of
+//! the kind.
 
 use std::fmt::Write as _;
 
@@ -92,8 +94,9 @@ impl Plan {
     }
 
     /// Writes message `seq`'s JSON payload into `out` (cleared first); `t_us` is its intended
-    /// send time, µs since the test started.
-    pub fn payload_into(&self, seq: usize, t_us: u64, out: &mut Vec<u8>) {
+    /// send time, µs since the test started, and `run` the test's run tag (it must not need
+    /// escaping in a JSON string: letters, digits and `-`).
+    pub fn payload_into(&self, seq: usize, t_us: u64, run: &str, out: &mut Vec<u8>) {
         out.clear();
         let g = &self.topics[self.topic[seq] as usize];
         let sensor = self.sensor[seq];
@@ -104,7 +107,7 @@ impl Plan {
         let mut s = String::with_capacity(200);
         let _ = write!(
             s,
-            "{{\"seq\":{seq},\"t_us\":{t_us},\"sensor\":\"{}-{sensor:06}\",\"kind\":\"{}\",\"sim_time_s\":{},",
+            "{{\"seq\":{seq},\"t_us\":{t_us},\"run\":\"{run}\",\"sensor\":\"{}-{sensor:06}\",\"kind\":\"{}\",\"sim_time_s\":{},",
             g.kind,
             g.kind,
             Fx(sim_s, 3)
@@ -161,13 +164,27 @@ impl Plan {
     }
 }
 
-/// Reads `seq` and `t_us` from the start of a payload written by [`Plan::payload_into`].
-pub fn parse_header(payload: &[u8]) -> Option<(usize, u64)> {
+/// The header of a payload written by [`Plan::payload_into`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The message's index in the plan.
+    pub seq: usize,
+    /// Its intended send time, µs since the test started.
+    pub t_us: u64,
+    /// The run tag of the test that sent it.
+    pub run: &'a [u8],
+}
+
+/// Reads `seq`, `t_us` and `run` from the start of a payload written by [`Plan::payload_into`];
+/// None when the payload does not start that way (not a citytwin live message).
+pub fn parse_header(payload: &[u8]) -> Option<Header<'_>> {
     let rest = payload.strip_prefix(b"{\"seq\":")?;
     let (seq, rest) = digits(rest)?;
     let rest = rest.strip_prefix(b",\"t_us\":")?;
-    let (t, _) = digits(rest)?;
-    Some((usize::try_from(seq).ok()?, t))
+    let (t_us, rest) = digits(rest)?;
+    let rest = rest.strip_prefix(b",\"run\":\"")?;
+    let end = rest.iter().take(64).position(|&c| c == b'"')?;
+    Some(Header { seq: usize::try_from(seq).ok()?, t_us, run: &rest[..end] })
 }
 
 fn digits(s: &[u8]) -> Option<(u64, &[u8])> {
@@ -235,13 +252,16 @@ mod tests {
         plan.topic_into(1, &mut t);
         assert_eq!(t, "city/chelsea/parking/parking-000008");
         let mut p = Vec::new();
-        plan.payload_into(0, 123_456, &mut p);
+        plan.payload_into(0, 123_456, "42-abc-1", &mut p);
         let v: serde_json::Value = serde_json::from_slice(&p).expect("payload is JSON");
         assert_eq!(v["seq"], 0);
+        assert_eq!(v["run"], "42-abc-1");
         assert_eq!(v["sensor"], "air_quality-000007");
         assert!(v["pm2_5_ugm3"].as_f64().is_some());
-        assert_eq!(parse_header(&p), Some((0, 123_456)));
+        assert_eq!(parse_header(&p), Some(Header { seq: 0, t_us: 123_456, run: b"42-abc-1" }));
         assert_eq!(parse_header(b"{\"seq\":x}"), None);
+        // Another tool's (or an older citytwin's) payload without a run tag is not ours.
+        assert_eq!(parse_header(b"{\"seq\":0,\"t_us\":5,\"sensor\":\"x\"}"), None);
     }
 
     /// Oracle: fixed-point text as `format!("{:.N}")` writes it.

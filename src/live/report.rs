@@ -9,6 +9,14 @@
 //! `max_queued_messages`); one published after the last arrival of an epoch that ended in a
 //! disconnection was in flight when the connection dropped (lost in the outage); one after the
 //! last arrival of the final epoch is missing at the end (the drain ran out).
+//!
+//! `accounted` is checked, not assumed: it is false (and `accounting_errors` says why) when a
+//! message was received without having been sent, has more or fewer than one send outcome
+//! (sent, late, queue full, disconnected), when received + unsent + lost differs from the plan,
+//! or when the per-topic counts do not add up to the totals.
+//!
+//! Latency percentiles come from HDR histograms, whose buckets can put a percentile slightly
+//! above the largest value recorded; the live report clamps them to that maximum.
 
 use serde::Serialize;
 
@@ -16,6 +24,13 @@ use super::engine::{ACKED, DISCONNECTED, LATE, Outcome, QUEUE_FULL, RECEIVED, SE
 use super::plan::Plan;
 use crate::metrics::report::Sample;
 use crate::pipeline::{LatencyMs, LatencyRecorder};
+
+/// Percentiles clamped to the maximum (HDR rounding can put them a bucket above it).
+fn clamped(rec: &LatencyRecorder) -> LatencyMs {
+    let m = rec.ms();
+    let c = |v: f64| v.min(m.max);
+    LatencyMs { p50: c(m.p50), p90: c(m.p90), p95: c(m.p95), p99: c(m.p99), p999: c(m.p999), ..m }
+}
 
 /// Messages never sent, by cause.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -106,14 +121,25 @@ pub struct LiveReport {
     pub acknowledged: Option<u64>,
     /// Received by the subscriber (each once).
     pub received: u64,
-    /// Extra copies received (QoS 1 redelivery).
+    /// Extra copies of this run's messages received (QoS 1 redelivery).
     pub duplicates: u64,
+    /// Messages on the subscription that were not this run's (another test on the same broker,
+    /// other publishers): never counted as received or duplicates.
+    pub foreign: u64,
+    /// This run's tag, in the header of every payload it published.
+    pub run_tag: String,
     /// Never sent, by cause.
     pub unsent: Unsent,
     /// Sent, never received, by cause.
     pub lost: Lost,
-    /// Whether planned = received + unsent + lost (always, unless a bug).
+    /// Whether every message has exactly one fate: nothing received without having been sent,
+    /// exactly one send outcome per message, planned = received + unsent + lost, and the
+    /// per-topic counts add up to the totals. False only through a bug; see
+    /// `accounting_errors`.
     pub accounted: bool,
+    /// What did not add up, when `accounted` is false.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounting_errors: Vec<String>,
     /// received / planned (1 when nothing was planned).
     pub delivery_ratio: f64,
     /// Published per second over the publishing window.
@@ -167,6 +193,78 @@ fn fates(o: &Outcome) -> Vec<u8> {
         .collect()
 }
 
+/// Checks the outcome against the plan and the counts derived from it; returns what does not
+/// add up (nothing when all is well).
+fn accounting_errors(
+    plan: &Plan,
+    o: &Outcome,
+    totals: [u64; 3],
+    topics: &[TopicCounts],
+    r: &LiveReport,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    let planned = plan.len() as u64;
+    if o.flags.len() != plan.len() || o.epoch.len() != plan.len() {
+        errors.push(format!(
+            "the outcome covers {} messages ({} epochs) but {} were planned",
+            o.flags.len(),
+            o.epoch.len(),
+            planned
+        ));
+    }
+    let outcomes = [SENT, LATE, QUEUE_FULL, DISCONNECTED];
+    let (mut not_sent, mut no_outcome, mut several, mut wire_unsent) = (0u64, 0u64, 0u64, 0u64);
+    for &f in &o.flags {
+        if f & RECEIVED != 0 && f & SENT == 0 {
+            not_sent += 1;
+        }
+        match outcomes.iter().filter(|&&m| f & m != 0).count() {
+            0 => no_outcome += 1,
+            1 => {}
+            _ => several += 1,
+        }
+        if f & (WIRE | ACKED) != 0 && f & SENT == 0 {
+            wire_unsent += 1;
+        }
+    }
+    let mut say = |n: u64, what: &str| {
+        if n > 0 {
+            errors.push(format!("{n} message(s) {what}"));
+        }
+    };
+    say(not_sent, "received without having been sent");
+    say(no_outcome, "never reached by the publisher (no send outcome)");
+    say(several, "with more than one send outcome");
+    say(wire_unsent, "written or acknowledged without having been sent");
+    // From the flags alone, independently of the fate classification.
+    let [received, unsent, lost] = totals;
+    if received + unsent + lost != planned {
+        errors.push(format!("received {received} + unsent {unsent} + lost {lost} != planned {planned}"));
+    }
+    if (r.received, r.unsent.total, r.lost.total) != (received, unsent, lost) {
+        errors.push(format!(
+            "fates (received {}, unsent {}, lost {}) differ from the flags (received {received}, unsent {unsent}, lost {lost})",
+            r.received, r.unsent.total, r.lost.total
+        ));
+    }
+    let sum = |f: fn(&TopicCounts) -> u64| topics.iter().map(f).sum::<u64>();
+    let checks: [(&str, u64, u64); 7] = [
+        ("planned", sum(|t| t.planned), r.planned),
+        ("published", sum(|t| t.published), r.published),
+        ("acknowledged", sum(|t| t.acknowledged.unwrap_or(0)), r.acknowledged.unwrap_or(0)),
+        ("received", sum(|t| t.received), r.received),
+        ("unsent", sum(|t| t.unsent), r.unsent.total),
+        ("lost", sum(|t| t.lost), r.lost.total),
+        ("dropped_by_broker", sum(|t| t.dropped_by_broker), r.lost.dropped_by_broker),
+    ];
+    for (name, per_topic, total) in checks {
+        if per_topic != total {
+            errors.push(format!("per-topic {name} adds up to {per_topic}, the total is {total}"));
+        }
+    }
+    errors
+}
+
 /// Builds the report; `broker`, `qos`, `speed` and `late_after_ms` describe the settings.
 pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: String, late_after_ms: f64) -> LiveReport {
     let fate = fates(o);
@@ -198,7 +296,9 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
             (counts, LatencyRecorder::default())
         })
         .collect();
-    for seq in 0..plan.len() {
+    // Messages the outcome covers (a shorter outcome is an accounting error, reported below).
+    let covered = plan.len().min(fate.len());
+    for seq in 0..covered {
         let (t, rec) = &mut per_topic[plan.topic[seq] as usize];
         let f = o.flags[seq];
         t.planned += 1;
@@ -223,7 +323,7 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
     let topics = per_topic
         .into_iter()
         .map(|(mut t, rec)| {
-            t.p99_ms = rec.ms().p99;
+            t.p99_ms = clamped(&rec).p99;
             t
         })
         .collect();
@@ -231,7 +331,15 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
     let published = flag(SENT);
     let publish_s = w1.saturating_sub(w0) as f64 / 1e6;
     let receive_s = o.last_receive_us.saturating_sub(w0) as f64 / 1e6;
-    LiveReport {
+    let flag_totals = {
+        let count = |p: fn(u8) -> bool| o.flags.iter().filter(|&&f| p(f)).count() as u64;
+        [
+            count(|f| f & RECEIVED != 0),
+            count(|f| f & RECEIVED == 0 && f & (LATE | QUEUE_FULL | DISCONNECTED) != 0),
+            count(|f| f & RECEIVED == 0 && f & SENT != 0 && f & (LATE | QUEUE_FULL | DISCONNECTED) == 0),
+        ]
+    };
+    let mut report = LiveReport {
         broker,
         qos,
         speed,
@@ -243,13 +351,16 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
         acknowledged: (qos > 0).then(|| flag(ACKED)),
         received,
         duplicates: o.duplicates,
-        accounted: received + unsent.total + lost.total == planned,
+        foreign: o.foreign,
+        run_tag: o.run_tag.clone(),
+        accounted: false,
+        accounting_errors: Vec::new(),
         unsent,
         lost,
         delivery_ratio: if planned == 0 { 1.0 } else { received as f64 / planned as f64 },
         published_per_s: if publish_s > 0.0 { published as f64 / publish_s } else { 0.0 },
         received_per_s: if receive_s > 0.0 { received as f64 / receive_s } else { 0.0 },
-        latency_ms: all.ms(),
+        latency_ms: clamped(&all),
         outages: o
             .outages
             .iter()
@@ -261,7 +372,10 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
             })
             .collect(),
         topics,
-    }
+    };
+    report.accounting_errors = accounting_errors(plan, o, flag_totals, &report.topics, &report);
+    report.accounted = report.accounting_errors.is_empty();
+    report
 }
 
 /// Live rows for timeseries.csv, bucketed by each message's scheduled simulated time:
@@ -295,7 +409,7 @@ pub fn live_rows(plan: &Plan, o: &Outcome, bucket_s: f64) -> Vec<Sample> {
             rows.push(Sample { time_s, metric: name, scope: "city".into(), value: *v as f64 });
         }
         if lat[b].count > 0 {
-            rows.push(Sample { time_s, metric: "live_p99_ms", scope: "city".into(), value: lat[b].ms().p99 });
+            rows.push(Sample { time_s, metric: "live_p99_ms", scope: "city".into(), value: clamped(&lat[b]).p99 });
         }
     }
     rows
@@ -336,9 +450,53 @@ mod tests {
         assert_eq!(r.lost, Lost { in_outage: 1, dropped_by_broker: 1, missing_at_end: 1, total: 3 });
         assert!(r.accounted);
         assert_eq!(r.topics[0].dropped_by_broker, 1);
+        assert!(r.accounting_errors.is_empty(), "{:?}", r.accounting_errors);
+        assert!(r.latency_ms.p99 <= r.latency_ms.max && r.latency_ms.p999 <= r.latency_ms.max);
         let rows = live_rows(&plan, &o, 4.0);
         let sum = |m: &str| rows.iter().filter(|r| r.metric == m).map(|r| r.value).sum::<f64>();
         assert_eq!(sum("live_planned"), 8.0);
         assert_eq!(sum("live_received") + sum("live_unsent") + sum("live_lost"), 8.0);
+    }
+
+    /// Oracle: a message received but never sent, one the publisher never reached, and an
+    /// outcome shorter than the plan each make `accounted` false, with a reason.
+    #[test]
+    fn broken_outcomes_are_not_accounted() {
+        let plan = Plan {
+            at_us: vec![0, 1, 2],
+            sensor: vec![1; 3],
+            topic: vec![0; 3],
+            topics: vec![TopicGroup { prefix: "city/a/parking".into(), kind: "parking" }],
+        };
+        let o = |flags: Vec<u8>| Outcome {
+            epoch: vec![0; flags.len()],
+            latency_us: vec![1000; flags.len()],
+            flags,
+            ..Default::default()
+        };
+        let report = |o: &Outcome| live_report(&plan, o, "mqtt://x:1".into(), 1, "10".into(), 500.0);
+        let good = report(&o(vec![SENT | RECEIVED, SENT, LATE]));
+        assert!(good.accounted, "{:?}", good.accounting_errors);
+        let phantom = report(&o(vec![RECEIVED, SENT, LATE]));
+        assert!(!phantom.accounted);
+        assert!(phantom.accounting_errors.iter().any(|e| e.contains("without having been sent")), "{phantom:?}");
+        let unreached = report(&o(vec![SENT | RECEIVED, SENT, 0]));
+        assert!(!unreached.accounted, "{unreached:?}");
+        let short = report(&o(vec![SENT | RECEIVED, SENT]));
+        assert!(!short.accounted, "{short:?}");
+        let twice = report(&o(vec![SENT | RECEIVED, SENT | QUEUE_FULL, LATE]));
+        assert!(!twice.accounted, "{twice:?}");
+    }
+
+    /// Oracle: reported percentiles never exceed the maximum, whatever the histogram's rounding.
+    #[test]
+    fn percentiles_are_clamped_to_the_maximum() {
+        let mut rec = LatencyRecorder::default();
+        for us in [1_000_001u64, 1_000_003, 1_000_007] {
+            rec.record(us);
+        }
+        let m = clamped(&rec);
+        assert!(m.p50 <= m.max && m.p99 <= m.max && m.p999 <= m.max, "{m:?}");
+        assert_eq!(m.max, rec.ms().max);
     }
 }

@@ -321,6 +321,9 @@ fn live_section(o: &mut String, l: &crate::live::LiveReport) {
         l.wall_seconds,
         if l.accounted { "all accounted for" } else { "NOT all accounted for" }
     );
+    if !l.accounting_errors.is_empty() {
+        let _ = writeln!(o, "<p><strong>Accounting failed:</strong> {}</p>", escape(&l.accounting_errors.join("; ")));
+    }
     let rows = vec![
         vec!["planned".into(), format!("={}", l.planned)],
         vec!["published".into(), format!("={}", l.published)],
@@ -337,6 +340,7 @@ fn live_section(o: &mut String, l: &crate::live::LiveReport) {
                 l.lost.total, l.lost.in_outage, l.lost.dropped_by_broker, l.lost.missing_at_end
             ),
         ],
+        vec!["foreign (other publishers on the topics, not counted)".into(), format!("={}", l.foreign)],
         vec!["delivery ratio".into(), format!("={:.4}", l.delivery_ratio)],
         vec!["published / received per s".into(), format!("={:.0} / {:.0}", l.published_per_s, l.received_per_s)],
         vec![

@@ -340,3 +340,81 @@ fn calibrate_reports_the_model_error_per_metric() {
     }
     assert!(out.join("calibration.json").exists());
 }
+
+/// Oracle: two runs at once against one broker, both subscribed to `city/#` and publishing the
+/// same plan (the same topics and sequence numbers), plus a stranger's message on a `city/`
+/// topic whose payload starts like ours (`{"seq":0,...`). Each run counts only its own
+/// messages: received = planned, no duplicates, and the other run's messages and the
+/// stranger's are foreign.
+#[test]
+fn concurrent_runs_do_not_count_each_other() {
+    let broker = Mosquitto::start("");
+    let url = broker.url();
+    let sc = citytwin::scenario::from_str("live.toml", SCENARIO, &[], None).expect("scenario");
+    let (report, plan) = live::prepare(&sc, |_| {});
+    let planned = plan.len() as u64;
+    let (publishing, started) = std::sync::mpsc::channel();
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let (sc, report, plan, url, publishing) =
+                (sc.clone(), report.clone(), plan.clone(), url.clone(), publishing.clone());
+            std::thread::spawn(move || {
+                let cfg = engine(&url, 1, Speed::Factor(300.0));
+                let mut told = false;
+                live::run(&sc, report, plan, &cfg, |_| {
+                    if !told {
+                        told = true;
+                        let _ = publishing.send(());
+                    }
+                })
+                .expect("live run")
+            })
+        })
+        .collect();
+    // Once both runs are publishing, a stranger publishes what looks like message 0.
+    for _ in 0..2 {
+        started.recv_timeout(Duration::from_secs(20)).expect("both runs start publishing");
+    }
+    let port = url.rsplit(':').next().unwrap().to_string();
+    let status = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &port, "-q", "1", "-t", "city/north/parking/parking-000001"])
+        .args(["-m", r#"{"seq":0,"t_us":1,"sensor":"parking-000001"}"#])
+        .status()
+        .expect("run mosquitto_pub");
+    assert!(status.success());
+    let runs: Vec<_> = runs.into_iter().map(|t| t.join().expect("run thread")).collect();
+    let tags: Vec<&str> = runs.iter().map(|r| r.report.live.as_ref().unwrap().run_tag.as_str()).collect();
+    assert_ne!(tags[0], tags[1], "each run has its own tag");
+    for run in &runs {
+        let l = run.report.live.as_ref().expect("live block");
+        assert!(l.accounted, "{:?}", l.accounting_errors);
+        assert_eq!(l.received, planned, "{l:?}");
+        assert_eq!(l.published, planned, "{l:?}");
+        assert_eq!(l.duplicates, 0, "{l:?}");
+        // At least the stranger's message, and in practice most of the other run's.
+        assert!(l.foreign > 0, "{l:?}");
+        let json = serde_json::to_value(l).unwrap();
+        assert_eq!(n(&json["foreign"]), l.foreign);
+        assert_eq!(json["accounted"], true);
+    }
+    assert!(runs.iter().any(|r| r.report.live.as_ref().unwrap().foreign > planned / 2), "the runs overlapped");
+}
+
+/// Oracle: a speed factor outside 0.001..1e9 (one that would overflow the schedule) is invalid
+/// input (exit 2) with a hint, from the CLI and from the library, and nothing panics.
+#[test]
+fn absurd_speed_is_invalid_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario_file(dir.path());
+    let f = file.to_str().unwrap();
+    for speed in ["1e-300", "1e12", "inf", "0"] {
+        let (code, _, stderr) =
+            citytwin(&["live", f, "--broker", "mqtt://127.0.0.1:1", "--speed", speed, "--quiet", "--json"]);
+        assert_eq!(code, 2, "{speed}: {stderr}");
+        assert!(stderr.contains("--speed") && stderr.contains("hint:") && !stderr.contains("panicked"), "{stderr}");
+    }
+    let sc = citytwin::scenario::from_str("live.toml", SCENARIO, &[], None).expect("scenario");
+    let (report, plan) = live::prepare(&sc, |_| {});
+    let err = live::run(&sc, report, plan, &engine("mqtt://127.0.0.1:1", 1, Speed::Factor(1e-300)), |_| {});
+    assert!(matches!(err, Err(live::EngineError::Config(_))), "{:?}", err.err());
+}
