@@ -47,6 +47,20 @@ awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "{\"seq\":%d,\"t_us\":1234
 
 now() { date +%s.%N; }
 
+# One `citytwin live` at --speed $2 (QoS 0, 2 connections); prints a row for round $1.
+live_round() {
+  "$CITYTWIN" live "$SCENARIO" --broker "mqtt://127.0.0.1:$port" --speed "$2" --qos 0 --connections 2 \
+    --json --out "$work/out-$2" >"$work/live-$2.json" || [[ $? -eq 3 ]]
+  python3 - "$1" "$work/live-$2.json" "citytwin live --speed $2 (QoS 0)" <<'PY'
+import json, sys
+l = json.load(open(sys.argv[2]))
+tag = sys.argv[3]
+if l["received"] != l["planned"]:
+    tag += f" [{l['received']}/{l['planned']}]"
+print(f"{sys.argv[1]:<6} {tag:<36} {round(l['received_per_s']):>12} {l['latency_ms']['p50']:>10.2f} {l['latency_ms']['p99']:>10.2f}")
+PY
+}
+
 echo "broker: mosquitto $("$MOSQUITTO" -h 2>&1 | head -1 | awk '{print $3}') on 127.0.0.1:$port; $(nproc) cores; $N messages for mosquitto_pub"
 printf '%-6s %-36s %12s %10s %10s\n' round tool msg/s p50_ms p99_ms
 for r in $(seq "$ROUNDS"); do
@@ -65,27 +79,7 @@ for r in $(seq "$ROUNDS"); do
   fi
   printf '%-6s %-36s %12s %10s %10s\n' "$r" "mosquitto_pub -l (QoS 0)" "$rate" - -
 
-  # 2. citytwin live, as fast as possible.
-  "$CITYTWIN" live "$SCENARIO" --broker "mqtt://127.0.0.1:$port" --speed max --qos 0 --connections 2 \
-    --json --out "$work/out-max" >"$work/max.json" || [[ $? -eq 3 ]]
-  python3 - "$r" "$work/max.json" <<'PY'
-import json, sys
-l = json.load(open(sys.argv[2]))
-tag = "citytwin live --speed max (QoS 0)"
-if l["received"] != l["planned"]:
-    tag += f" [{l['received']}/{l['planned']}]"
-print(f"{sys.argv[1]:<6} {tag:<36} {round(l['received_per_s']):>12} {l['latency_ms']['p50']:>10.2f} {l['latency_ms']['p99']:>10.2f}")
-PY
-
-  # 3. citytwin live, paced below saturation.
-  "$CITYTWIN" live "$SCENARIO" --broker "mqtt://127.0.0.1:$port" --speed 12000 --qos 0 --connections 2 \
-    --json --out "$work/out-paced" >"$work/paced.json" || [[ $? -eq 3 ]]
-  python3 - "$r" "$work/paced.json" <<'PY'
-import json, sys
-l = json.load(open(sys.argv[2]))
-tag = "citytwin live --speed 12000 (QoS 0)"
-if l["received"] != l["planned"]:
-    tag += f" [{l['received']}/{l['planned']}]"
-print(f"{sys.argv[1]:<6} {tag:<36} {round(l['received_per_s']):>12} {l['latency_ms']['p50']:>10.2f} {l['latency_ms']['p99']:>10.2f}")
-PY
+  # 2. citytwin live, as fast as possible; 3. paced below saturation.
+  live_round "$r" max
+  live_round "$r" 12000
 done

@@ -122,6 +122,20 @@ fn citytwin(args: &[&str]) -> (i32, serde_json::Value, String) {
     (out.status.code().unwrap_or(-1), json, stderr)
 }
 
+/// Runs `citytwin <command>` on the test scenario (written into `dir`) against `broker`, with
+/// the results in `dir/out` and `extra` flags; returns the exit code, stdout as JSON, stderr and
+/// the results folder.
+fn against(command: &str, broker: &Mosquitto, dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, String, PathBuf) {
+    let file = scenario_file(dir);
+    let out = dir.join("out");
+    let url = broker.url();
+    let mut args =
+        vec![command, file.to_str().expect("utf-8"), "--broker", &url, "--out", out.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    let (code, json, stderr) = citytwin(&args);
+    (code, json, stderr, out)
+}
+
 fn engine(url: &str, qos: u8, speed: Speed) -> EngineConfig {
     EngineConfig {
         connection: Connection {
@@ -154,19 +168,7 @@ fn n(v: &serde_json::Value) -> u64 {
 fn every_message_is_accounted_for() {
     let broker = Mosquitto::start("");
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = scenario_file(dir.path());
-    let out = dir.path().join("out");
-    let (code, _, stderr) = citytwin(&[
-        "live",
-        file.to_str().unwrap(),
-        "--broker",
-        &broker.url(),
-        "--speed",
-        "300",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (code, _, stderr, out) = against("live", &broker, dir.path(), &["--speed", "300", "--quiet"]);
     assert_eq!(code, 0, "{stderr}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json")).unwrap();
@@ -272,21 +274,8 @@ fn qos1_past_the_queue_limit_shows_broker_drops() {
 fn breached_slo_exits_3() {
     let broker = Mosquitto::start("");
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = scenario_file(dir.path());
-    let out = dir.path().join("out");
-    let (code, _, stderr) = citytwin(&[
-        "live",
-        file.to_str().unwrap(),
-        "--broker",
-        &broker.url(),
-        "--speed",
-        "max",
-        "--quiet",
-        "--set",
-        "slo.latency_p99_max=1us",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let extra = ["--speed", "max", "--quiet", "--set", "slo.latency_p99_max=1us"];
+    let (code, _, stderr, out) = against("live", &broker, dir.path(), &extra);
     assert_eq!(code, 3, "{stderr}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
@@ -317,19 +306,7 @@ fn bad_or_unreachable_broker_is_a_clear_error() {
 fn calibrate_reports_the_model_error_per_metric() {
     let broker = Mosquitto::start("");
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = scenario_file(dir.path());
-    let out = dir.path().join("out");
-    let (code, json, stderr) = citytwin(&[
-        "calibrate",
-        file.to_str().unwrap(),
-        "--broker",
-        &broker.url(),
-        "--speed",
-        "600",
-        "--json",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (code, json, stderr, out) = against("calibrate", &broker, dir.path(), &["--speed", "600", "--json"]);
     assert_eq!(code, 0, "{stderr}");
     let metrics = json["metrics"].as_array().expect("metrics");
     let names: Vec<&str> = metrics.iter().map(|m| m["metric"].as_str().unwrap()).collect();
