@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_SLO_BREACHED, progress};
 use crate::live::broker::{BrokerUrl, Connection};
-use crate::live::engine::SPEED_RANGE;
+use crate::live::engine::{MAX_CONNECTIONS, SPEED_RANGE};
 use crate::live::{self, EngineConfig, EngineError, LiveReport, Speed};
 use crate::output::charts::live_latency::{LiveLatencyChart, NAME as LIVE_CHART};
 
@@ -48,6 +48,10 @@ pub struct LiveArgs {
     /// order); more than one helps reach higher rates.
     #[arg(long, default_value_t = 1)]
     pub connections: usize,
+    /// Subscribing connections; more than one share a subscription ($share/...), each with
+    /// its own QoS 1 window, which helps reach higher QoS 1 rates.
+    #[arg(long, default_value_t = 1)]
+    pub subscribers: usize,
     /// Unacknowledged QoS 1 publishes in flight at most, per connection.
     #[arg(long, default_value_t = 1000)]
     pub inflight: u16,
@@ -140,8 +144,10 @@ fn engine_config(a: &LiveArgs) -> Result<EngineConfig, ExitCode> {
     let late_after = parse_wall(&a.late_after, "--late-after").map_err(|e| invalid(e, ""))?;
     let drain = parse_wall(&a.drain, "--drain").map_err(|e| invalid(e, ""))?;
     let connect_timeout = parse_wall(&a.connect_timeout, "--connect-timeout").map_err(|e| invalid(e, ""))?;
-    if !(1..=64).contains(&a.connections) {
-        return Err(invalid(format!("--connections {} is out of range", a.connections), "use 1 to 64"));
+    for (flag, n) in [("--connections", a.connections), ("--subscribers", a.subscribers)] {
+        if !(1..=MAX_CONNECTIONS).contains(&n) {
+            return Err(invalid(format!("{flag} {n} is out of range"), &format!("use 1 to {MAX_CONNECTIONS}")));
+        }
     }
     if a.password.is_some() && a.username.is_none() {
         return Err(invalid("--password needs --username", ""));
@@ -163,6 +169,7 @@ fn engine_config(a: &LiveArgs) -> Result<EngineConfig, ExitCode> {
         late_after,
         queue: a.queue.max(1),
         connections: a.connections,
+        subscribers: a.subscribers,
         inflight: a.inflight.max(1),
         drain,
         idle: Duration::from_secs(1).min(drain),
@@ -219,7 +226,10 @@ impl LiveBar {
 fn summary(l: &LiveReport, out: &Path) -> String {
     let mut s = String::new();
     let ack = l.acknowledged.map_or_else(|| "n/a (QoS 0)".to_string(), |a| a.to_string());
-    s += &format!("Live test against {} (QoS {}, speed {})\n", l.broker, l.qos, l.speed);
+    s += &format!(
+        "Live test against {} (QoS {}, speed {}, {} publishing / {} subscribing connections)\n",
+        l.broker, l.qos, l.speed, l.connections, l.subscribers
+    );
     s += &format!("  planned      {:>10}\n", l.planned);
     s += &format!("  published    {:>10}   acknowledged {ack}\n", l.published);
     s += &format!("  received     {:>10}   delivery ratio {:.4}\n", l.received, l.delivery_ratio);
@@ -243,6 +253,14 @@ fn summary(l: &LiveReport, out: &Path) -> String {
         "  latency      p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms\n",
         l.latency_ms.p50, l.latency_ms.p99, l.latency_ms.max
     );
+    if l.subscribers > 1 {
+        let split: Vec<String> = l.received_by_subscriber.iter().map(u64::to_string).collect();
+        s += &format!("  subscribers  {}   received each (shared subscription)\n", split.join(" / "));
+    }
+    if l.lost.dropped_by_broker > 0 && l.qos > 0 && l.subscribers == 1 {
+        s += "  hint: the broker dropped QoS 1 messages past the subscriber's queue limit; if your consumers \
+              share the load, --subscribers N does the same here\n";
+    }
     for o in &l.outages {
         let end = o.end_s.map_or_else(|| "never back".to_string(), |e| format!("back at {e:.2} s"));
         s += &format!("  outage       {} lost its connection at {:.2} s, {end} ({})\n", o.client, o.start_s, o.error);

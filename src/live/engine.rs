@@ -1,11 +1,15 @@
-//! The live engine: one publishing and one subscribing MQTT client (rumqttc on a small tokio
-//! runtime) and a publisher thread that walks the [`Plan`] on the wall clock.
+//! The live engine: publishing and subscribing MQTT clients (rumqttc on a small tokio runtime)
+//! and a publisher thread that walks the [`Plan`] on the wall clock.
+//!
+//! Several subscribing connections share the work through a shared subscription
+//! (`$share/<group>/<filter>`, which mosquitto 2 honours for MQTT 3.1.1 clients too): the broker
+//! hands each message to one of them in turn, so each brings its own QoS 1 in-flight window.
 //!
 //! Open arrival model: the publisher thread hands each message to the client's bounded request
 //! queue at its intended time, whether or not earlier ones were acknowledged. A message is
 //! `late` (not sent) when the thread reaches it more than the lateness budget after its
 //! intended time, `queue_full` when the client's queue is full, and `disconnected` while either
-//! client is down (between losing its connection and the subscriber's SUBACK after the
+//! client is down (between losing its connection and a subscriber's SUBACK after the
 //! reconnect). With `--speed max` there is no schedule: each message is due when the publisher
 //! reaches it and waits for room in the queue (nothing is late or queue_full).
 //!
@@ -77,6 +81,8 @@ pub struct EngineConfig {
     /// Publishing connections; a sensor's messages always use the same one (sensor id modulo
     /// this), so each sensor's messages stay in order.
     pub connections: usize,
+    /// Subscribing connections; more than one share a subscription (`$share/...`).
+    pub subscribers: usize,
     /// Unacknowledged QoS 1 publishes at most.
     pub inflight: u16,
     /// Longest wait for the last messages after the last send.
@@ -85,9 +91,12 @@ pub struct EngineConfig {
     pub idle: Duration,
     /// Longest wait for the first connection of both clients.
     pub connect_timeout: Duration,
-    /// Topic filter the subscriber subscribes to.
+    /// Topic filter the subscribers subscribe to.
     pub filter: String,
 }
+
+/// Publishing or subscribing connections at most.
+pub const MAX_CONNECTIONS: usize = 64;
 
 /// A live snapshot for the progress display.
 #[derive(Clone, Copy, Debug, Default)]
@@ -106,7 +115,8 @@ pub struct Progress {
     pub received: u64,
     /// Not sent: late, queue full or disconnected.
     pub unsent: u64,
-    /// p99 end-to-end latency over the last second, ms.
+    /// p99 end-to-end latency over the last second, ms (with several subscribers, the highest
+    /// of their p99s).
     pub p99_ms: f64,
     /// Whether both clients are connected.
     pub connected: bool,
@@ -117,7 +127,7 @@ pub struct Progress {
 /// A time a client was disconnected.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outage {
-    /// "publisher" (or "publisher-N" with several connections) or "subscriber".
+    /// "publisher" or "subscriber" (with several connections, "publisher-N" or "subscriber-N").
     pub client: String,
     /// When it was noticed, µs since the engine started.
     pub start_us: u64,
@@ -136,6 +146,12 @@ pub struct Outcome {
     pub epoch: Vec<u16>,
     /// Publishing connection of each message.
     pub connection: Vec<u16>,
+    /// Publishing connections.
+    pub publishers: usize,
+    /// Subscribing connections.
+    pub subscribers: usize,
+    /// This run's messages each subscribing connection received (first copies only).
+    pub received_by_subscriber: Vec<u64>,
     /// Each message's intended send time (the time in its payload, from which its latency
     /// counts), µs since the engine started; 0 if the publisher never reached it. With
     /// `--speed max` it is when the publisher reached the message.
@@ -223,7 +239,8 @@ struct Shared {
     /// disconnection and its clean-up.
     fifo: Vec<Mutex<VecDeque<u32>>>,
     pub_connected: Vec<AtomicBool>,
-    sub_ready: AtomicBool,
+    /// Per subscriber: connected and subscribed.
+    sub_ready: Vec<AtomicBool>,
     epoch_now: AtomicU16,
     due: AtomicU64,
     sent: AtomicU64,
@@ -232,7 +249,10 @@ struct Shared {
     unsent: AtomicU64,
     duplicates: AtomicU64,
     foreign: AtomicU64,
-    window_p99_us: AtomicU64,
+    /// Per subscriber: p99 over its last window.
+    window_p99_us: Vec<AtomicU64>,
+    /// Per subscriber: this run's messages received (first copies).
+    received_by: Vec<AtomicU64>,
     last_receive_us: AtomicU64,
     last_ack_us: AtomicU64,
     stop: AtomicBool,
@@ -252,7 +272,7 @@ impl Shared {
     }
 
     fn all_connected(&self) -> bool {
-        self.sub_ready.load(Relaxed) && self.pub_connected.iter().all(|c| c.load(Relaxed))
+        self.sub_ready.iter().chain(&self.pub_connected).all(|c| c.load(Relaxed))
     }
 
     fn outage_start(&self, client: String, error: String) {
@@ -302,14 +322,21 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         )));
     }
     let tag = run_tag();
-    let conns = cfg.connections.clamp(1, 64);
+    let conns = cfg.connections.clamp(1, MAX_CONNECTIONS);
+    let subs = cfg.subscribers.clamp(1, MAX_CONNECTIONS);
     let pub_opts: Vec<_> = (0..conns)
         .map(|c| cfg.connection.options(&format!("citytwin-pub{c}-{tag}"), cfg.inflight))
         .collect::<Result<_, _>>()
         .map_err(EngineError::Config)?;
-    let mut sub_opts =
-        cfg.connection.options(&format!("citytwin-sub-{tag}"), u16::MAX - 1).map_err(EngineError::Config)?;
-    sub_opts.set_request_channel_capacity(64);
+    let sub_opts: Vec<_> = (0..subs)
+        .map(|s| {
+            let mut o = cfg.connection.options(&format!("citytwin-sub{s}-{tag}"), u16::MAX - 1)?;
+            o.set_request_channel_capacity(64);
+            Ok(o)
+        })
+        .collect::<Result<_, String>>()
+        .map_err(EngineError::Config)?;
+    let filter = if subs > 1 { format!("$share/citytwin-{tag}/{}", cfg.filter) } else { cfg.filter.clone() };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -325,7 +352,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         tag: tag.clone().into_bytes(),
         fifo: (0..conns).map(|_| Mutex::new(VecDeque::new())).collect(),
         pub_connected: (0..conns).map(|_| AtomicBool::new(false)).collect(),
-        sub_ready: AtomicBool::new(false),
+        sub_ready: (0..subs).map(|_| AtomicBool::new(false)).collect(),
         epoch_now: AtomicU16::new(0),
         due: AtomicU64::new(0),
         sent: AtomicU64::new(0),
@@ -334,7 +361,8 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         unsent: AtomicU64::new(0),
         duplicates: AtomicU64::new(0),
         foreign: AtomicU64::new(0),
-        window_p99_us: AtomicU64::new(0),
+        window_p99_us: (0..subs).map(|_| AtomicU64::new(0)).collect(),
+        received_by: (0..subs).map(|_| AtomicU64::new(0)).collect(),
         last_receive_us: AtomicU64::new(0),
         last_ack_us: AtomicU64::new(0),
         stop: AtomicBool::new(false),
@@ -351,15 +379,21 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         pub_tasks.push(rt.spawn(publisher_loop(ev, sh.clone(), cfg.qos > 0, c, name)));
         pub_clients.push(client);
     }
-    let (sub_client, mut sub_loop) = AsyncClient::new(sub_opts, 64);
-    sub_loop.set_network_options(nodelay());
-    let qos = qos_of(cfg.qos);
-    let sub_task = rt.spawn(subscriber_loop(sub_loop, sub_client.clone(), sh.clone(), cfg.filter.clone(), qos));
+    let mut sub_clients = Vec::new();
+    let mut sub_tasks = Vec::new();
+    for (s, o) in sub_opts.into_iter().enumerate() {
+        let (client, mut ev) = AsyncClient::new(o, 64);
+        ev.set_network_options(nodelay());
+        let name = if subs == 1 { "subscriber".to_string() } else { format!("subscriber-{s}") };
+        let sub = Subscriber { index: s, name, filter: filter.clone(), qos: qos_of(cfg.qos) };
+        sub_tasks.push(rt.spawn(subscriber_loop(ev, client.clone(), sh.clone(), sub)));
+        sub_clients.push(client);
+    }
 
     // A client task ends only when told to stop; one that ended before has failed.
-    let dead_task = |pub_tasks: &[tokio::task::JoinHandle<()>], sub_task: &tokio::task::JoinHandle<()>| {
-        if sub_task.is_finished() {
-            return Some("subscriber".to_string());
+    let dead_task = |pub_tasks: &[tokio::task::JoinHandle<()>], sub_tasks: &[tokio::task::JoinHandle<()>]| {
+        if let Some(s) = sub_tasks.iter().position(|t| t.is_finished()) {
+            return Some(format!("subscribing client {s}"));
         }
         pub_tasks.iter().position(|t| t.is_finished()).map(|c| format!("publishing client {c}"))
     };
@@ -372,7 +406,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
     // Wait for both clients.
     let waited = Instant::now();
     while !sh.all_connected() {
-        if let Some(part) = dead_task(&pub_tasks, &sub_task) {
+        if let Some(part) = dead_task(&pub_tasks, &sub_tasks) {
             return Err(fail(&sh, rt, part, "its task ended before the test started".into()));
         }
         if waited.elapsed() >= cfg.connect_timeout || sh.refused.load(Relaxed) {
@@ -411,7 +445,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         acked: sh.acked.load(Relaxed),
         received: sh.received.load(Relaxed),
         unsent: sh.unsent.load(Relaxed),
-        p99_ms: sh.window_p99_us.load(Relaxed) as f64 / 1e3,
+        p99_ms: sh.window_p99_us.iter().map(|w| w.load(Relaxed)).max().unwrap_or(0) as f64 / 1e3,
         connected: sh.all_connected(),
         outages: sh.outages.lock().map_or(0, |o| o.len() as u64),
     };
@@ -421,7 +455,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
     while !publisher.is_finished() {
         std::thread::sleep(Duration::from_millis(5));
         if died.is_none() {
-            died = dead_task(&pub_tasks, &sub_task);
+            died = dead_task(&pub_tasks, &sub_tasks);
             if died.is_some() {
                 // Stops the publisher thread at its next message.
                 sh.stop.store(true, Relaxed);
@@ -443,7 +477,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
     // `idle`, or `drain` has passed.
     let drain_start = Instant::now();
     loop {
-        if let Some(part) = dead_task(&pub_tasks, &sub_task) {
+        if let Some(part) = dead_task(&pub_tasks, &sub_tasks) {
             return Err(fail(&sh, rt, part, "its task ended during the drain".into()));
         }
         let p = snapshot(&sh);
@@ -467,16 +501,18 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
     for c in &pub_clients {
         let _ = c.try_disconnect();
     }
-    let _ = sub_client.try_disconnect();
+    for c in &sub_clients {
+        let _ = c.try_disconnect();
+    }
     // A task that panicked makes the results suspect; one that is merely slow to stop is not.
     let names: Vec<String> = (0..pub_tasks.len())
         .map(|c| format!("publishing client {c}"))
-        .chain(std::iter::once("subscriber".to_string()))
+        .chain((0..sub_tasks.len()).map(|s| format!("subscribing client {s}")))
         .collect();
     let panicked = rt.block_on(async {
         let mut panicked = None;
         let _ = tokio::time::timeout(Duration::from_millis(500), async {
-            for (t, name) in pub_tasks.into_iter().chain(std::iter::once(sub_task)).zip(names) {
+            for (t, name) in pub_tasks.into_iter().chain(sub_tasks).zip(names) {
                 if let Err(e) = t.await
                     && e.is_panic()
                     && panicked.is_none()
@@ -498,6 +534,9 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         flags: sh.flags.iter().map(|f| f.load(Relaxed)).collect(),
         epoch: sh.epoch.iter().map(|f| f.load(Relaxed)).collect(),
         connection: plan.sensor.iter().map(|&s| (s as usize % conns) as u16).collect(),
+        publishers: conns,
+        subscribers: subs,
+        received_by_subscriber: sh.received_by.iter().map(|r| r.load(Relaxed)).collect(),
         sent_us: sh.sent_us.iter().map(|f| f.load(Relaxed)).collect(),
         intended_us: sh.intended_us.iter().map(|f| f.load(Relaxed)).collect(),
         latency_us: sh.latency_us.iter().map(|f| f.load(Relaxed)).collect(),
@@ -652,7 +691,18 @@ async fn publisher_loop(mut ev: EventLoop, sh: Arc<Shared>, qos1: bool, c: usize
     }
 }
 
-async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>, filter: String, qos: QoS) {
+/// One subscribing connection's settings.
+struct Subscriber {
+    /// Its index among the subscribers.
+    index: usize,
+    /// Its name in outages.
+    name: String,
+    /// The filter it subscribes to (shared when there are several subscribers).
+    filter: String,
+    qos: QoS,
+}
+
+async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>, sub: Subscriber) {
     let mut window = Histogram::<u64>::new(3).expect("3 significant digits is within hdrhistogram's 0..=5");
     let mut window_start = sh.now_us();
     loop {
@@ -661,11 +711,11 @@ async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>
         }
         match ev.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                let _ = client.try_subscribe(filter.clone(), qos);
+                let _ = client.try_subscribe(sub.filter.clone(), sub.qos);
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
-                if !sh.sub_ready.swap(true, Relaxed) {
-                    sh.outage_end("subscriber");
+                if !sh.sub_ready[sub.index].swap(true, Relaxed) {
+                    sh.outage_end(&sub.name);
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -684,10 +734,11 @@ async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>
                 let lat = now.saturating_sub(t);
                 sh.latency_us[seq].store(lat.min(u64::from(u32::MAX - 1)) as u32, Relaxed);
                 sh.received.fetch_add(1, Relaxed);
+                sh.received_by[sub.index].fetch_add(1, Relaxed);
                 sh.last_receive_us.store(now, Relaxed);
                 let _ = window.record(lat.max(1));
                 if now.saturating_sub(window_start) >= 1_000_000 {
-                    sh.window_p99_us.store(window.value_at_quantile(0.99), Relaxed);
+                    sh.window_p99_us[sub.index].store(window.value_at_quantile(0.99), Relaxed);
                     window.reset();
                     window_start = now;
                 }
@@ -697,8 +748,8 @@ async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>
                 if sh.stop.load(Relaxed) {
                     break;
                 }
-                if sh.sub_ready.swap(false, Relaxed) {
-                    sh.outage_start("subscriber".into(), e.to_string());
+                if sh.sub_ready[sub.index].swap(false, Relaxed) {
+                    sh.outage_start(sub.name.clone(), e.to_string());
                 }
                 ev.clean();
                 ev.pending.clear();

@@ -108,6 +108,13 @@ pub struct LiveReport {
     pub speed: String,
     /// Lateness budget, ms.
     pub late_after_ms: f64,
+    /// Publishing connections.
+    pub connections: usize,
+    /// Subscribing connections (several share one subscription).
+    pub subscribers: usize,
+    /// This run's messages each subscribing connection received (first copies); they add up
+    /// to `received`.
+    pub received_by_subscriber: Vec<u64>,
     /// Wall-clock seconds from the first publish to the end of the drain.
     pub wall_seconds: f64,
     /// Messages planned: the uplinks the simulated network server received.
@@ -247,6 +254,10 @@ fn accounting_errors(
             r.received, r.unsent.total, r.lost.total
         ));
     }
+    let by_subscriber: u64 = r.received_by_subscriber.iter().sum();
+    if !r.received_by_subscriber.is_empty() && by_subscriber != received {
+        errors.push(format!("the subscribers received {by_subscriber} in all, the flags say {received}"));
+    }
     let sum = |f: fn(&TopicCounts) -> u64| topics.iter().map(f).sum::<u64>();
     let checks: [(&str, u64, u64); 7] = [
         ("planned", sum(|t| t.planned), r.planned),
@@ -344,6 +355,9 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
         qos,
         speed,
         late_after_ms,
+        connections: o.publishers,
+        subscribers: o.subscribers,
+        received_by_subscriber: o.received_by_subscriber.clone(),
         wall_seconds: o.wall_s,
         planned,
         published,

@@ -313,11 +313,13 @@ pub fn render_html(r: &Report, charts: &[(String, String)]) -> String {
 fn live_section(o: &mut String, l: &crate::live::LiveReport) {
     let _ = writeln!(
         o,
-        "<h2>Live load test</h2>\n<p>Broker {}, QoS {}, speed {}, {:.1} s wall clock. Every message is \
-         received, unsent or lost: {}.</p>",
+        "<h2>Live load test</h2>\n<p>Broker {}, QoS {}, speed {}, {} publishing and {} subscribing \
+         connections, {:.1} s wall clock. Every message is received, unsent or lost: {}.</p>",
         escape(&l.broker),
         l.qos,
         escape(&l.speed),
+        l.connections,
+        l.subscribers,
         l.wall_seconds,
         if l.accounted { "all accounted for" } else { "NOT all accounted for" }
     );

@@ -24,15 +24,22 @@ struct Mosquitto {
 }
 
 impl Mosquitto {
-    /// Starts a broker; `extra` is appended to its config (e.g. "max_queued_messages 10").
+    /// Starts a broker open to anonymous clients; `extra` is appended to its config (e.g.
+    /// "max_queued_messages 10").
     fn start(extra: &str) -> Mosquitto {
+        Self::start_with(|_| format!("allow_anonymous true\n{extra}"))
+    }
+
+    /// Starts a broker whose config is its listener line followed by `rest(dir)`, `dir` being
+    /// the broker's own folder (for certificates and a password file).
+    fn start_with(rest: impl FnOnce(&Path) -> String) -> Mosquitto {
         assert!(
             Path::new(MOSQUITTO).exists(),
             "{MOSQUITTO} not found: the live tests need a real broker (apt-get install mosquitto, or run .ci/run)"
         );
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let dir = tempfile::tempdir().expect("tempdir");
-        let conf = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n{extra}\n");
+        let conf = format!("listener {port} 127.0.0.1\npersistence false\n{}\n", rest(dir.path()));
         std::fs::write(dir.path().join("mosquitto.conf"), conf).expect("write config");
         let mut m = Mosquitto { child: None, port, dir };
         m.spawn();
@@ -149,6 +156,7 @@ fn engine(url: &str, qos: u8, speed: Speed) -> EngineConfig {
         late_after: Duration::from_secs(1),
         queue: 10_000,
         connections: 1,
+        subscribers: 1,
         inflight: 1000,
         drain: Duration::from_secs(5),
         idle: Duration::from_secs(1),
@@ -248,24 +256,59 @@ fn broker_restart_loses_only_what_was_in_flight() {
 }
 
 /// Oracle: mosquitto drops QoS 1 messages silently past a subscriber's max_queued_messages.
-/// With one message in flight to the subscriber and ten queued, a burst (--speed max) is
-/// acknowledged in full to the publisher while the broker drops part of it: the counts show
-/// published = acknowledged > received, and the difference is dropped_by_broker.
+/// With one message in flight to the subscriber and ten queued, a burst of two thirds of the
+/// plan at one instant is acknowledged in full to the publisher while the broker drops most of
+/// it; the rest follows at 1 ms intervals, slowly enough to arrive, which proves the burst's
+/// missing messages were dropped (not still on their way). The counts show published =
+/// acknowledged > received, and the difference is dropped_by_broker.
 #[test]
 fn qos1_past_the_queue_limit_shows_broker_drops() {
     let broker = Mosquitto::start("max_queued_messages 10\nmax_inflight_messages 1");
     let sc = citytwin::scenario::from_str("live.toml", SCENARIO, &[], None).expect("scenario");
-    let (report, plan) = live::prepare(&sc, |_| {});
+    let (report, mut plan) = live::prepare(&sc, |_| {});
     let planned = plan.len() as u64;
-    let run = live::run(&sc, report, plan, &engine(&broker.url(), 1, Speed::Max), |_| {}).expect("live run");
+    let burst = plan.len() * 2 / 3;
+    let at0 = plan.at_us[0];
+    for (i, at) in plan.at_us.iter_mut().enumerate() {
+        *at = at0 + i.saturating_sub(burst) as u64 * 1000;
+    }
+    let run = live::run(&sc, report, plan, &engine(&broker.url(), 1, Speed::Factor(1.0)), |_| {}).expect("live run");
     let l = run.report.live.as_ref().expect("live block");
     assert!(l.accounted, "{l:?}");
     assert_eq!(l.published, planned);
     assert_eq!(l.acknowledged, Some(planned), "the broker acknowledges what it later drops: {l:?}");
     assert!(l.lost.dropped_by_broker > 0, "{l:?}");
+    assert_eq!((l.lost.in_outage, l.lost.missing_at_end), (0, 0), "the trickle arrived after the drops: {l:?}");
     assert_eq!(l.received + l.lost.total, planned, "{l:?}");
     assert!(l.topics.iter().map(|t| t.dropped_by_broker).sum::<u64>() == l.lost.dropped_by_broker);
     assert!(l.delivery_ratio < 1.0);
+}
+
+/// Oracle: three subscribing connections share one subscription ($share/...): every message
+/// arrives exactly once, mosquitto hands them out in turn (each gets a third, within 5 %), and
+/// the per-subscriber counts add up to the total. `--subscribers 0` is invalid input.
+#[test]
+fn shared_subscription_splits_the_work() {
+    let broker = Mosquitto::start("");
+    let sc = citytwin::scenario::from_str("live.toml", SCENARIO, &[], None).expect("scenario");
+    let (report, plan) = live::prepare(&sc, |_| {});
+    let planned = plan.len() as u64;
+    let cfg = EngineConfig { subscribers: 3, connections: 2, ..engine(&broker.url(), 1, Speed::Factor(300.0)) };
+    let run = live::run(&sc, report, plan, &cfg, |_| {}).expect("live run");
+    let l = run.report.live.as_ref().expect("live block");
+    assert!(l.accounted, "{l:?}");
+    assert_eq!((l.received, l.duplicates, l.foreign), (planned, 0, 0), "{l:?}");
+    assert_eq!((l.connections, l.subscribers), (2, 3));
+    assert_eq!(l.received_by_subscriber.len(), 3);
+    assert_eq!(l.received_by_subscriber.iter().sum::<u64>(), planned);
+    for &r in &l.received_by_subscriber {
+        assert!((r as f64 - planned as f64 / 3.0).abs() <= 0.05 * planned as f64, "{:?}", l.received_by_subscriber);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, _, stderr, out) = against("live", &broker, dir.path(), &["--subscribers", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--subscribers 0 is out of range"), "{stderr}");
+    assert!(!out.exists(), "nothing written");
 }
 
 /// Oracle: a p99 objective no network meets (1 µs) is breached: exit code 3, and the live check
@@ -281,6 +324,85 @@ fn breached_slo_exits_3() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let check = summary["slo"]["checks"].as_array().unwrap().iter().find(|c| c["name"] == "live_p99_max_ms").cloned();
     assert_eq!(check.expect("live p99 check")["ok"], false);
+}
+
+/// Oracle: mqtts:// with `--ca` and a username and password (mosquitto_passwd's file) delivers
+/// every message; a wrong password is refused and a CA the broker's certificate does not chain
+/// to fails the handshake, each with exit code 1 and the reason. The CA and the server
+/// certificate are made here with rcgen, so the test needs no openssl.
+#[test]
+fn tls_with_a_password() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+    let ca = |name: &str| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.distinguished_name.push(rcgen::DnType::CommonName, name);
+        CertifiedIssuer::self_signed(p, KeyPair::generate().expect("CA key")).expect("CA")
+    };
+    let (ca, stranger) = (ca("citytwin test CA"), ca("another CA"));
+    let key = KeyPair::generate().expect("server key");
+    let mut server = CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("server params");
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server = server.signed_by(&key, &ca).expect("server certificate");
+    let broker = Mosquitto::start_with(|d| {
+        std::fs::write(d.join("ca.pem"), ca.pem()).expect("ca.pem");
+        std::fs::write(d.join("server.pem"), server.pem()).expect("server.pem");
+        std::fs::write(d.join("server.key"), key.serialize_pem()).expect("server.key");
+        let passwd = d.join("passwd");
+        let st = Command::new("mosquitto_passwd")
+            .args(["-b", "-c"])
+            .arg(&passwd)
+            .args(["planner", "s3cret"])
+            .status()
+            .expect("mosquitto_passwd (package mosquitto)");
+        assert!(st.success());
+        format!(
+            "cafile {0}/ca.pem\ncertfile {0}/server.pem\nkeyfile {0}/server.key\nallow_anonymous false\n\
+             password_file {1}\n",
+            d.display(),
+            passwd.display()
+        )
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario_file(dir.path());
+    std::fs::write(dir.path().join("ca.pem"), ca.pem()).expect("ca.pem");
+    std::fs::write(dir.path().join("stranger.pem"), stranger.pem()).expect("stranger.pem");
+    let url = format!("mqtts://127.0.0.1:{}", broker.port);
+    let run = |ca: &str, password: &str| {
+        let out = dir.path().join(format!("out-{ca}-{password}"));
+        let ca = dir.path().join(ca);
+        let args = [
+            "live",
+            file.to_str().unwrap(),
+            "--broker",
+            &url,
+            "--ca",
+            ca.to_str().unwrap(),
+            "--username",
+            "planner",
+            "--password",
+            password,
+            "--speed",
+            "600",
+            "--connect-timeout",
+            "2s",
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        citytwin(&args)
+    };
+    let (code, json, stderr) = run("ca.pem", "s3cret");
+    assert_eq!(code, 0, "{stderr}\n{}", broker.log());
+    assert_eq!(json["accounted"], true, "{json}");
+    assert!(n(&json["planned"]) > 1000 && n(&json["received"]) == n(&json["planned"]), "{json}");
+    assert!(json["broker"].as_str().unwrap().starts_with("mqtts://"), "{json}");
+    let (code, _, stderr) = run("ca.pem", "wrong");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot connect") && stderr.contains("refused"), "{stderr}");
+    let (code, _, stderr) = run("stranger.pem", "s3cret");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot connect") && stderr.to_lowercase().contains("tls"), "{stderr}");
 }
 
 /// Oracle: a malformed --broker is invalid input (2), an unreachable broker a runtime failure
