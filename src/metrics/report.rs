@@ -115,6 +115,8 @@ pub struct Report {
     pub schema: &'static str,
     /// The crate version that produced it.
     pub citytwin_version: &'static str,
+    /// The build that produced it: git commit, with `-dirty-<hash>` for uncommitted changes.
+    pub citytwin_build: &'static str,
     /// What was run.
     pub scenario: ScenarioInfo,
     /// Master seed used.

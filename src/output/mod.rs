@@ -139,6 +139,7 @@ pub(crate) fn sample_report() -> Report {
     Report {
         schema: SUMMARY_SCHEMA,
         citytwin_version: "0.1.0",
+        citytwin_build: "0123456789ab",
         scenario: ScenarioInfo {
             name: "Test town".to_string(),
             file: "scenarios/test.toml".to_string(),

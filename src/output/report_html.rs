@@ -76,9 +76,10 @@ pub fn render_html(r: &Report, charts: &[(String, String)]) -> String {
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{name} — citytwin report</title>\
-         <style>{STYLE}</style></head><body>\n<h1>{name}</h1>\n<p>citytwin {} · seed {} · {:.1} simulated hours · \
+         <style>{STYLE}</style></head><body>\n<h1>{name}</h1>\n<p>citytwin {} (build {}) · seed {} · {:.1} simulated hours · \
          {} sensors, {} gateways, {} cell sites, {} access points · scenario file {} (sha256 {})</p>\n",
         r.citytwin_version,
+        escape(r.citytwin_build),
         r.seed,
         r.simulated_seconds / 3600.0,
         r.entities.sensors,

@@ -256,6 +256,7 @@ fn observe(scenario: &Scenario, world: &mut World) -> Report {
     Report {
         schema: SUMMARY_SCHEMA,
         citytwin_version: env!("CARGO_PKG_VERSION"),
+        citytwin_build: env!("CITYTWIN_BUILD"),
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
             file: scenario.file.clone(),

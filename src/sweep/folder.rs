@@ -49,6 +49,10 @@ pub struct Manifest {
     pub schema: String,
     /// The version that planned the sweep; runs of another version are not mixed in.
     pub citytwin_version: String,
+    /// The build that planned it (git commit, `-dirty-<hash>` for uncommitted changes): runs
+    /// of another build are not mixed in either, since code changes between versions too.
+    #[serde(default)]
+    pub citytwin_build: String,
     /// Scenario name.
     pub name: String,
     /// Scenario file as given (not compared: shards may run from different folders).
@@ -77,6 +81,7 @@ impl Manifest {
         Manifest {
             schema: MANIFEST_SCHEMA.into(),
             citytwin_version: env!("CARGO_PKG_VERSION").into(),
+            citytwin_build: env!("CITYTWIN_BUILD").into(),
             name: plan.name.clone(),
             file: plan.file.clone(),
             sha256: plan.sha256.clone(),
@@ -107,9 +112,10 @@ impl Manifest {
 
     /// The first field in which `other` plans a different sweep (the file path aside).
     fn differs(&self, other: &Manifest) -> Option<&'static str> {
-        let fields: [(&str, bool); 9] = [
+        let fields: [(&str, bool); 10] = [
             ("schema", self.schema == other.schema),
             ("citytwin version", self.citytwin_version == other.citytwin_version),
+            ("citytwin build", self.citytwin_build == other.citytwin_build),
             ("scenario file contents (SHA-256)", self.sha256 == other.sha256),
             ("--set overrides", self.overrides == other.overrides),
             ("master seed", self.seed == other.seed),
@@ -178,7 +184,7 @@ pub fn prepare(dir: &Path, manifest: &Manifest) -> Result<(), SweepError> {
             if let Some(field) = manifest.differs(&found) {
                 return Err(SweepError::invalid(
                     format!("{} holds another sweep: its {field} differ", dir.display()),
-                    "resume with the same scenario, flags and version, or give another --out folder",
+                    "resume with the same scenario, flags and citytwin build, or give another --out folder",
                 ));
             }
         }
@@ -426,7 +432,7 @@ pub fn merge(out: &Path, inputs: &[PathBuf]) -> Result<(u64, Vec<String>), Sweep
         {
             return Err(SweepError::invalid(
                 format!("{} holds another sweep than {}: its {field} differ", input.display(), inputs[0].display()),
-                "merge only the shards of one sweep (same scenario, flags, seed and version)",
+                "merge only the shards of one sweep (same scenario, flags, seed and citytwin build)",
             ));
         }
         for (run, r) in records(input, &found) {
@@ -619,6 +625,11 @@ mod tests {
         other.seed = 2;
         let err = prepare(tmp.path(), &other).unwrap_err();
         assert!(err.to_string().contains("master seed"), "{err}");
+        // So is the same sweep planned by another build of the same version (changed code).
+        assert_eq!(m.citytwin_build, env!("CITYTWIN_BUILD"));
+        let other = Manifest { citytwin_build: format!("{}-other", m.citytwin_build), ..m.clone() };
+        let err = prepare(tmp.path(), &other).unwrap_err();
+        assert!(err.to_string().contains("citytwin build"), "{err}");
     }
 
     #[test]
