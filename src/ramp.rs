@@ -7,7 +7,7 @@
 //! The SLO is the scenario's `pipeline_delivery_min` and `pipeline_p99_max`; with neither, the
 //! ramp holds designs to delivering [`DEFAULT_DELIVERY_MIN`] of what enters them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::Report;
 use crate::output::timeseries::quote_field;
@@ -23,7 +23,7 @@ pub const DEFAULT_DELIVERY_MIN: f64 = 0.99;
 pub const DEFAULT_FACTORS: [f64; 8] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 
 /// What the ramp raises.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RampBy {
     /// Sensor counts of every group.
@@ -33,7 +33,7 @@ pub enum RampBy {
 }
 
 /// One design at one stage.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RampPoint {
     /// Design name.
     pub design: String,
@@ -54,7 +54,7 @@ pub struct RampPoint {
 }
 
 /// One stage of the ramp.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RampStage {
     /// Load multiplier.
     pub factor: f64,
@@ -67,7 +67,7 @@ pub struct RampStage {
 }
 
 /// Where a design broke.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Knee {
     /// Design name.
     pub design: String,
@@ -83,10 +83,10 @@ pub struct Knee {
 }
 
 /// `ramp.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RampReport {
     /// Always [`RAMP_SCHEMA`].
-    pub schema: &'static str,
+    pub schema: String,
     /// Scenario name.
     pub scenario: String,
     /// What was raised.
@@ -157,7 +157,7 @@ pub fn ramp(sc: &Scenario, by: RampBy, factors: &[f64], mut on_stage: impl FnMut
             }
         })
         .collect();
-    RampReport { schema: RAMP_SCHEMA, scenario: sc.name.clone(), by, delivery_min, p99_max_ms, stages, knees }
+    RampReport { schema: RAMP_SCHEMA.into(), scenario: sc.name.clone(), by, delivery_min, p99_max_ms, stages, knees }
 }
 
 /// One stage's figures from a run.

@@ -158,13 +158,18 @@ pub fn plot(args: PlotArgs) -> ExitCode {
     let dir = &args.dir;
     let written = if dir.join(folder::MANIFEST).exists() {
         folder::replot(dir).map_err(|e| (e.is_invalid_input(), e.to_string()))
+    } else if dir.join(crate::output::ramp::RAMP_JSON).exists() {
+        crate::output::ramp::replot_ramp(dir).map_err(|e| (e.is_invalid_input(), e.to_string()))
     } else if dir.join(crate::output::timeseries::FILE_NAME).exists() {
         crate::output::replot::replot_run(dir)
             .map(|stems: Vec<String>| stems.into_iter().map(|s| format!("charts/{s}.svg")).collect::<Vec<String>>())
-            .map_err(|e| (false, e.to_string()))
+            .map_err(|e| (e.is_invalid_input(), e.to_string()))
     } else {
-        eprintln!("error: {}: neither a sweep folder (sweep.json) nor a run folder (timeseries.csv)", dir.display());
-        eprintln!("  hint: give the --out folder of `citytwin sweep` or `citytwin run`");
+        eprintln!(
+            "error: {}: not a sweep (sweep.json), ramp (ramp.json) or run (timeseries.csv) folder",
+            dir.display()
+        );
+        eprintln!("  hint: give the --out folder of `citytwin sweep`, `citytwin ramp` or `citytwin run`");
         return ExitCode::from(EXIT_INVALID);
     };
     match written {

@@ -116,8 +116,20 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<(), OutputError> {
 /// each as `<name>.svg` and `<name>.png`.
 pub fn write_ramp_charts(report: &RampReport, dir: &Path) -> Result<(), OutputError> {
     fs::create_dir(dir).map_err(OutputError::io(dir))?;
-    render(&ramp_latency::RampLatencyChart::new(report), dir)?;
-    render(&ramp_loss::RampLossChart::new(report), dir)
+    render_ramp_charts(report, dir).map(drop)
+}
+
+/// Draws the ramp charts into the existing folder `dir`; returns their file names (SVG).
+pub(crate) fn render_ramp_charts(report: &RampReport, dir: &Path) -> Result<Vec<String>, OutputError> {
+    let latency = ramp_latency::RampLatencyChart::new(report);
+    let loss = ramp_loss::RampLossChart::new(report);
+    render(&latency, dir)?;
+    render(&loss, dir)?;
+    Ok(vec![svg_name(&latency), svg_name(&loss)])
+}
+
+fn svg_name<C: Chart>(_: &C) -> String {
+    format!("{}.svg", C::NAME)
 }
 
 /// Registers DejaVu Sans (regular and bold) as [`FONT`], once per process. plotters' `ab_glyph`

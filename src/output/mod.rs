@@ -43,6 +43,12 @@ impl OutputError {
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
         move |source| OutputError::Io { path: path.display().to_string(), source }
     }
+
+    /// Whether a file read back (a CSV or JSON to re-plot) was malformed: bad input, not a
+    /// failure of the machine.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, OutputError::Io { source, .. } if source.kind() == std::io::ErrorKind::InvalidData)
+    }
 }
 
 /// Writes the whole results folder atomically: everything goes into a temporary sibling directory

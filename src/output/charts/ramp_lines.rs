@@ -347,7 +347,7 @@ pub(crate) fn sample_ramp() -> RampReport {
         designs: vec![point("raw", offered, raw.0, raw.1, raw.2), point("aggregated", offered, agg.0, agg.1, true)],
     };
     RampReport {
-        schema: RAMP_SCHEMA,
+        schema: RAMP_SCHEMA.into(),
         scenario: "Ramp town".to_string(),
         by: RampBy::Count,
         delivery_min: 0.99,
