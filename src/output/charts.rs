@@ -160,16 +160,22 @@ pub(crate) fn svg_string<C: Chart>(chart: &C) -> Result<String, String> {
 
 /// Renders `chart` to `<dir>/<NAME>.svg` and `<dir>/<NAME>.png`.
 pub(crate) fn render<C: Chart>(chart: &C, dir: &Path) -> Result<(), OutputError> {
-    let chart_err = |message: String| OutputError::Chart { name: C::NAME.to_string(), message };
+    render_named(chart, C::NAME, dir)
+}
+
+/// Renders `chart` to `<dir>/<stem>.svg` and `<dir>/<stem>.png`: [`render`] for charts whose
+/// file name is only known at run time (one per sweep metric, one per time series).
+pub(crate) fn render_named<C: Chart>(chart: &C, stem: &str, dir: &Path) -> Result<(), OutputError> {
+    let chart_err = |message: String| OutputError::Chart { name: stem.to_string(), message };
     ensure_fonts().map_err(chart_err)?;
 
     // SVG is drawn into memory and written by us, so a disk error is reported as I/O.
     let svg = svg_string(chart).map_err(chart_err)?;
-    let svg_path = dir.join(format!("{}.svg", C::NAME));
+    let svg_path = dir.join(format!("{stem}.svg"));
     fs::write(&svg_path, svg).map_err(OutputError::io(&svg_path))?;
 
     // The bitmap backend encodes and writes the PNG itself on `present`.
-    let png_path = dir.join(format!("{}.png", C::NAME));
+    let png_path = dir.join(format!("{stem}.png"));
     let root = BitMapBackend::new(&png_path, C::SIZE).into_drawing_area();
     chart.draw(&root).map_err(|e| chart_err(e.to_string()))?;
     root.present().map_err(|e| chart_err(e.to_string()))

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::OutputError;
 use super::charts::series::{ScopeSeries, SeriesChart, SeriesPlot, series_stem};
-use super::charts::{DIR_NAME, sweep::render_named};
+use super::charts::{DIR_NAME, render_named};
 use super::timeseries::{FILE_NAME, HEADER};
 
 /// One row of `timeseries.csv`.

@@ -12,7 +12,8 @@ use plotters::prelude::*;
 
 use super::delivery_ratio::{Window, draw_time_legend, time_unit, trim_tick};
 use super::log_axis::{PlotBox, draw_note, draw_y_ticks};
-use super::sweep::{file_stem, is_ratio, linear_ticks, render_named, tick_label, value_range};
+use super::render_named;
+use super::sweep::{file_stem, is_ratio, linear_ticks, tick_label, value_range};
 use super::{Chart, DrawResult, FONT, LegendEntry, Mark, TABLEAU10, draw_title, group_digits};
 use crate::output::OutputError;
 

@@ -20,8 +20,8 @@ use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::log_axis::{PlotBox, draw_note, draw_x_ticks, draw_y_ticks, ladder_above, log_bounds, log_ticks};
-use super::{Chart, DrawResult, FONT, LegendEntry, Mark, TABLEAU10, draw_legend, draw_title, ensure_fonts, fit_text};
-use super::{group_digits, svg_string};
+use super::{Chart, DrawResult, FONT, LegendEntry, Mark, TABLEAU10, draw_legend, draw_title, fit_text};
+use super::{group_digits, render_named};
 use crate::output::OutputError;
 
 /// Width of the legend panel on the right of both charts.
@@ -116,20 +116,6 @@ pub(crate) fn file_stem(name: &str) -> String {
     let stem: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     if stem.is_empty() { "metric".to_string() } else { stem }
-}
-
-/// Renders `chart` to `<dir>/<stem>.svg` and `<dir>/<stem>.png`: [`super::render`] for charts
-/// whose file name is only known at run time.
-pub(crate) fn render_named<C: Chart>(chart: &C, stem: &str, dir: &Path) -> Result<(), OutputError> {
-    let chart_err = |message: String| OutputError::Chart { name: stem.to_string(), message };
-    ensure_fonts().map_err(chart_err)?;
-    let svg = svg_string(chart).map_err(chart_err)?;
-    let svg_path = dir.join(format!("{stem}.svg"));
-    fs::write(&svg_path, svg).map_err(OutputError::io(&svg_path))?;
-    let png_path = dir.join(format!("{stem}.png"));
-    let root = BitMapBackend::new(&png_path, C::SIZE).into_drawing_area();
-    chart.draw(&root).map_err(|e| chart_err(e.to_string()))?;
-    root.present().map_err(|e| chart_err(e.to_string()))
 }
 
 /// Whether `metric` is a ratio, drawn within 0..1.
@@ -838,6 +824,7 @@ impl SweepHistogramChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::charts::svg_string;
 
     /// A sample sweep: sensor count 500..8000 (numeric, over a decade) against two gateway
     /// counts, five replications each, the delivery ratio falling with load.
