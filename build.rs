@@ -1,11 +1,11 @@
 //! Build identity: sets `CITYTWIN_BUILD` to the git commit the binary was built from (12 hex
-//! digits), with `-dirty-<8 hex>` when tracked files differ from it (the hex is a hash of
-//! `git diff HEAD` over the sources, so two different uncommitted states get different ids), or `unknown`
-//! outside a git checkout. Sweeps refuse to mix runs of different builds, and summary.json
-//! records it, so a result can be traced to the code that produced it.
+//! digits), with `-dirty-<8 hex>` when its sources differ from that commit (the hex hashes the
+//! changed and untracked source files' paths and bytes, so two different uncommitted states get
+//! different ids whatever git's diff settings), or `unknown` when the crate is not tracked by
+//! git. Sweeps refuse to mix runs of different builds, and summary.json records it, so a result
+//! can be traced to the code that produced it.
 
-use std::hash::{Hash, Hasher};
-use std::path::Path;
+use std::hash::Hasher;
 use std::process::Command;
 
 /// What the binary is built from.
@@ -14,6 +14,11 @@ const SOURCES: [&str; 4] = ["src", "Cargo.toml", "Cargo.lock", "build.rs"];
 fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Git's list output as paths.
+fn paths(text: Option<String>) -> Vec<String> {
+    text.unwrap_or_default().lines().filter(|l| !l.is_empty()).map(String::from).collect()
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions (unlike `DefaultHasher`).
@@ -32,33 +37,45 @@ impl Hasher for Fnv {
 
 fn main() {
     // Any of these changing can change the id: what the binary is built from (the dirty hash
-    // covers exactly these) and, below, where HEAD points (a commit with no file change).
+    // covers exactly these) and, below, what moves when a commit is made or checked out.
     for p in SOURCES {
         println!("cargo:rerun-if-changed={p}");
     }
-    // Not the index, which git touches often: only what moves when a commit is made or checked
-    // out (HEAD and the current branch's ref).
-    let git_dir = git(&["rev-parse", "--git-dir"]).map(|d| d.trim().to_string());
-    if let Some(d) = &git_dir {
-        let branch = git(&["rev-parse", "--symbolic-full-name", "HEAD"]).map(|b| b.trim().to_string());
-        for f in ["HEAD".to_string(), "packed-refs".to_string()].into_iter().chain(branch) {
-            if Path::new(d).join(&f).is_file() {
-                println!("cargo:rerun-if-changed={d}/{f}");
-            }
+    // Not the index, which git touches often (each rerun rebuilds the crate): HEAD, its reflog
+    // (written at every commit, packed refs or not) and the branch's ref, resolved with
+    // --git-path so that worktrees work. Only existing files: a missing one reruns every build.
+    let branch = git(&["rev-parse", "--symbolic-full-name", "HEAD"]).map(|b| b.trim().to_string());
+    for f in ["HEAD".to_string(), "logs/HEAD".to_string(), "packed-refs".to_string()].into_iter().chain(branch) {
+        if let Some(p) = git(&["rev-parse", "--git-path", &f]).map(|p| p.trim().to_string())
+            && std::path::Path::new(&p).is_file()
+        {
+            println!("cargo:rerun-if-changed={p}");
         }
     }
+    // Unknown unless this crate itself is tracked (not merely inside some other repository).
+    let tracked = git(&["ls-files", "--error-unmatch", "Cargo.toml"]).is_some();
     let id = match git(&["rev-parse", "--short=12", "HEAD"]) {
-        Some(commit) if git_dir.is_some() => {
+        Some(commit) if tracked => {
             let commit = commit.trim().to_string();
-            let mut args = vec!["diff", "HEAD", "--no-ext-diff", "--"];
-            args.extend(SOURCES);
-            match git(&args) {
-                Some(diff) if !diff.is_empty() => {
-                    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-                    diff.hash(&mut h);
-                    format!("{commit}-dirty-{:08x}", h.finish() as u32)
+            let mut changed =
+                paths(git(&[&["diff", "--name-only", "--relative", "HEAD", "--"][..], &SOURCES[..]].concat()));
+            changed.extend(paths(git(
+                &[&["ls-files", "--others", "--exclude-standard", "--"][..], &SOURCES[..]].concat()
+            )));
+            changed.sort();
+            changed.dedup();
+            if changed.is_empty() {
+                commit
+            } else {
+                let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+                for p in &changed {
+                    h.write(p.as_bytes());
+                    h.write(&[0]);
+                    // A deleted file hashes as its path alone.
+                    h.write(&std::fs::read(p).unwrap_or_default());
+                    h.write(&[0]);
                 }
-                _ => commit,
+                format!("{commit}-dirty-{:08x}", h.finish() as u32)
             }
         }
         _ => "unknown".to_string(),

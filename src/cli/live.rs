@@ -378,6 +378,13 @@ pub fn live(a: LiveArgs) -> ExitCode {
 /// `citytwin calibrate`: the live test, then the broker model on the same publishes, and the
 /// model's error per metric (also in calibration.json in the results folder).
 pub fn calibrate(a: CalibrateArgs) -> ExitCode {
+    if a.live.subscribers > 1 {
+        // The broker model has one subscriber queue; N shared ones would be compared against it.
+        return invalid(
+            format!("calibrate models one subscriber, not --subscribers {}", a.live.subscribers),
+            "drop --subscribers (at high QoS 1 rates, lower --speed so one subscriber keeps up)",
+        );
+    }
     let done = match run_live(&a.live, "calibrate") {
         Ok(d) => d,
         Err(code) => return code,

@@ -8,9 +8,10 @@
 //! Open arrival model: the publisher thread hands each message to the client's bounded request
 //! queue at its intended time, whether or not earlier ones were acknowledged. A message is
 //! `late` (not sent) when the thread reaches it more than the lateness budget after its
-//! intended time, `queue_full` when the client's queue is full, and `disconnected` while either
-//! client is down (between losing its connection and a subscriber's SUBACK after the
-//! reconnect). With `--speed max` there is no schedule: each message is due when the publisher
+//! intended time, `queue_full` when the client's queue is full, and `disconnected` while any
+//! client is down (from losing its connection to its CONNACK, for a subscriber to its SUBACK,
+//! after the reconnect): even with several subscribers sharing the work, one down means the
+//! test no longer runs as configured, so nothing is sent until it is back. With `--speed max` there is no schedule: each message is due when the publisher
 //! reaches it and waits for room in the queue (nothing is late or queue_full).
 //!
 //! Per message the engine records flags (handed to the client, written to the socket, PUBACK,
@@ -97,6 +98,7 @@ pub struct EngineConfig {
 
 /// Publishing or subscribing connections at most.
 pub const MAX_CONNECTIONS: usize = 64;
+const _: () = assert!(MAX_CONNECTIONS <= u8::MAX as usize + 1, "a subscriber's index must fit Outcome::subscriber");
 
 /// A live snapshot for the progress display.
 #[derive(Clone, Copy, Debug, Default)]
@@ -118,7 +120,7 @@ pub struct Progress {
     /// p99 end-to-end latency over the last second, ms (with several subscribers, the highest
     /// of their p99s).
     pub p99_ms: f64,
-    /// Whether both clients are connected.
+    /// Whether every client is connected (and every subscriber subscribed).
     pub connected: bool,
     /// Disconnections so far.
     pub outages: u64,
@@ -152,6 +154,8 @@ pub struct Outcome {
     pub subscribers: usize,
     /// This run's messages each subscribing connection received (first copies only).
     pub received_by_subscriber: Vec<u64>,
+    /// Per message: the subscribing connection that received its first copy (0 if none).
+    pub subscriber: Vec<u8>,
     /// Each message's intended send time (the time in its payload, from which its latency
     /// counts), µs since the engine started; 0 if the publisher never reached it. With
     /// `--speed max` it is when the publisher reached the message.
@@ -232,6 +236,8 @@ struct Shared {
     sent_us: Vec<AtomicU64>,
     intended_us: Vec<AtomicU64>,
     latency_us: Vec<AtomicU32>,
+    /// Per message: the subscriber that received its first copy.
+    subscriber: Vec<AtomicU8>,
     /// This run's tag.
     tag: Vec<u8>,
     /// Per publishing connection: seqs handed to the client, not yet reported written, in
@@ -349,6 +355,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         sent_us: (0..n).map(|_| AtomicU64::new(0)).collect(),
         intended_us: (0..n).map(|_| AtomicU64::new(0)).collect(),
         latency_us: (0..n).map(|_| AtomicU32::new(u32::MAX)).collect(),
+        subscriber: (0..n).map(|_| AtomicU8::new(0)).collect(),
         tag: tag.clone().into_bytes(),
         fifo: (0..conns).map(|_| Mutex::new(VecDeque::new())).collect(),
         pub_connected: (0..conns).map(|_| AtomicBool::new(false)).collect(),
@@ -537,6 +544,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         publishers: conns,
         subscribers: subs,
         received_by_subscriber: sh.received_by.iter().map(|r| r.load(Relaxed)).collect(),
+        subscriber: sh.subscriber.iter().map(|s| s.load(Relaxed)).collect(),
         sent_us: sh.sent_us.iter().map(|f| f.load(Relaxed)).collect(),
         intended_us: sh.intended_us.iter().map(|f| f.load(Relaxed)).collect(),
         latency_us: sh.latency_us.iter().map(|f| f.load(Relaxed)).collect(),
@@ -735,6 +743,7 @@ async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>
                 sh.latency_us[seq].store(lat.min(u64::from(u32::MAX - 1)) as u32, Relaxed);
                 sh.received.fetch_add(1, Relaxed);
                 sh.received_by[sub.index].fetch_add(1, Relaxed);
+                sh.subscriber[seq].store(sub.index as u8, Relaxed);
                 sh.last_receive_us.store(now, Relaxed);
                 let _ = window.record(lat.max(1));
                 if now.saturating_sub(window_start) >= 1_000_000 {

@@ -3,12 +3,14 @@
 //! broker, or missing when the test ended), in total and per topic; end-to-end latency
 //! percentiles from HDR histograms; the disconnections; and the live rows of timeseries.csv.
 //!
-//! How a sent message that never arrived is classed: one connection delivers in publish order,
-//! so a message published before a later one that arrived over the same publishing connection
-//! in the same epoch (no disconnection in between) was dropped by the broker (mosquitto drops QoS 1 silently past a client's
-//! `max_queued_messages`); one published after the last arrival of an epoch that ended in a
-//! disconnection was in flight when the connection dropped (lost in the outage); one after the
-//! last arrival of the final epoch is missing at the end (the drain ran out).
+//! How a sent message that never arrived is classed: the broker delivers one publishing
+//! connection's messages to each subscriber in publish order, so a message published before a
+//! later one that arrived over the same publishing connection, in the same epoch (no
+//! disconnection in between), at *every* subscriber, was dropped by the broker (mosquitto drops
+//! QoS 1 silently past a client's `max_queued_messages`): whichever subscriber the broker chose
+//! for it had moved past it. One published after such an arrival at some subscriber, in an epoch
+//! that ended in a disconnection, was in flight when a connection dropped (lost in the outage);
+//! in the final epoch it is missing at the end (the drain ran out).
 //!
 //! `accounted` is checked, not assumed: it is false (and `accounting_errors` says why) when a
 //! message was received without having been sent, has more or fewer than one send outcome
@@ -50,7 +52,8 @@ pub struct Unsent {
 pub struct Lost {
     /// In flight when a connection dropped.
     pub in_outage: u64,
-    /// Dropped by the broker (a later message over the same connections arrived).
+    /// Dropped by the broker (a later message over the same publishing connection, in the same
+    /// epoch, arrived at every subscriber).
     pub dropped_by_broker: u64,
     /// Not arrived when the test ended (after the drain).
     pub missing_at_end: u64,
@@ -87,7 +90,7 @@ pub struct TopicCounts {
 /// One disconnection.
 #[derive(Clone, Debug, Serialize)]
 pub struct OutageReport {
-    /// "publisher" (or "publisher-N") or "subscriber".
+    /// "publisher" or "subscriber" ("publisher-N", "subscriber-N" with several connections).
     pub client: String,
     /// Seconds after publishing started.
     pub start_s: f64,
@@ -167,15 +170,21 @@ fn fates(o: &Outcome) -> Vec<u8> {
     let epochs = o.epoch.iter().copied().max().unwrap_or(0) as usize + 1;
     let conns = o.connection.iter().copied().max().unwrap_or(0) as usize + 1;
     let conn = |seq: usize| o.connection.get(seq).copied().map_or(0, usize::from);
+    let subs = o.subscribers.max(1);
+    let sub = |seq: usize| o.subscriber.get(seq).map_or(0, |&s| usize::from(s).min(subs - 1));
     let final_epoch = o.outages.len().min(u16::MAX as usize);
-    // Per (epoch, publishing connection): the last message that arrived.
-    let mut last_received = vec![None::<usize>; epochs * conns];
+    // Per (epoch, publishing connection, subscriber): the last message that arrived.
+    let at = |e: u16, seq: usize| (usize::from(e) * conns + conn(seq)) * subs;
+    let mut last_received = vec![None::<usize>; epochs * conns * subs];
     for (seq, (&f, &e)) in o.flags.iter().zip(&o.epoch).enumerate() {
         if f & RECEIVED != 0 {
-            let l = &mut last_received[usize::from(e) * conns + conn(seq)];
+            let l = &mut last_received[at(e, seq) + sub(seq)];
             *l = Some(l.map_or(seq, |x: usize| x.max(seq)));
         }
     }
+    // Every subscriber received a later message of the same connection and epoch.
+    let passed_everywhere =
+        |e: u16, seq: usize| last_received[at(e, seq)..at(e, seq) + subs].iter().all(|l| l.is_some_and(|l| seq < l));
     o.flags
         .iter()
         .zip(&o.epoch)
@@ -189,7 +198,7 @@ fn fates(o: &Outcome) -> Vec<u8> {
                 2
             } else if f & DISCONNECTED != 0 || f & SENT == 0 {
                 3
-            } else if last_received[usize::from(e) * conns + conn(seq)].is_some_and(|l| seq < l) {
+            } else if passed_everywhere(e, seq) {
                 5
             } else if usize::from(e) < final_epoch {
                 4
@@ -470,6 +479,45 @@ mod tests {
         let sum = |m: &str| rows.iter().filter(|r| r.metric == m).map(|r| r.value).sum::<f64>();
         assert_eq!(sum("live_planned"), 8.0);
         assert_eq!(sum("live_received") + sum("live_unsent") + sum("live_lost"), 8.0);
+    }
+
+    /// Oracle: with two subscribers sharing the work, a message counts as dropped by the broker
+    /// only when both received later messages of its connection and epoch; one that only
+    /// subscriber 0 passed may have been on its way to subscriber 1 when that one dropped (the
+    /// outage), so it is lost in the outage. Seq 2 is a broker drop (0 got seq 6, 1 got seq 4);
+    /// seq 5 and seq 7 are in the outage.
+    #[test]
+    fn with_several_subscribers_a_broker_drop_is_passed_by_all() {
+        let s = SENT | WIRE;
+        let o = Outcome {
+            flags: vec![s | RECEIVED, s | RECEIVED, s, s | RECEIVED, s | RECEIVED, s, s | RECEIVED, s],
+            epoch: vec![0; 8],
+            subscriber: vec![0, 1, 0, 0, 1, 0, 0, 0],
+            subscribers: 2,
+            received_by_subscriber: vec![3, 2],
+            latency_us: vec![1000; 8],
+            outages: vec![Outage {
+                client: "subscriber-1".into(),
+                start_us: 5,
+                end_us: Some(9),
+                error: "reset".into(),
+            }],
+            ..Default::default()
+        };
+        let plan = Plan {
+            at_us: (0..8).collect(),
+            sensor: vec![1; 8],
+            topic: vec![0; 8],
+            topics: vec![TopicGroup { prefix: "city/a/parking".into(), kind: "parking" }],
+        };
+        let r = live_report(&plan, &o, "mqtt://x:1".into(), 1, "10".into(), 500.0);
+        assert_eq!(r.received, 5);
+        assert_eq!(r.lost, Lost { in_outage: 2, dropped_by_broker: 1, missing_at_end: 0, total: 3 });
+        assert!(r.accounted, "{:?}", r.accounting_errors);
+        // One subscriber: the same flags make seq 5 a broker drop too (seq 6 came after it).
+        let one = Outcome { subscribers: 1, subscriber: vec![0; 8], received_by_subscriber: vec![5], ..o };
+        let r = live_report(&plan, &one, "mqtt://x:1".into(), 1, "10".into(), 500.0);
+        assert_eq!(r.lost, Lost { in_outage: 1, dropped_by_broker: 2, missing_at_end: 0, total: 3 });
     }
 
     /// Oracle: a message received but never sent, one the publisher never reached, and an

@@ -430,7 +430,7 @@ fn bad_or_unreachable_broker_is_a_clear_error() {
 }
 
 /// Oracle: calibrate writes calibration.json with the four metrics, live and modelled, and the
-/// error is model - live.
+/// error is model - live; `--subscribers 2` is refused (exit 2), the model having one queue.
 #[test]
 fn calibrate_reports_the_model_error_per_metric() {
     let broker = Mosquitto::start("");
@@ -445,6 +445,11 @@ fn calibrate_reports_the_model_error_per_metric() {
         assert!((e - (p - l)).abs() < 1e-9, "{m}");
     }
     assert!(out.join("calibration.json").exists());
+    // The model has one subscriber queue, so calibrating with several is refused up front.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, _, stderr, out) = against("calibrate", &broker, dir.path(), &["--subscribers", "2"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("calibrate models one subscriber") && !out.exists(), "{stderr}");
 }
 
 /// Oracle: two runs at once against one broker, both subscribed to `city/#` and publishing the
