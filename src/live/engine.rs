@@ -118,7 +118,7 @@ pub struct Progress {
     /// Not sent: late, queue full or disconnected.
     pub unsent: u64,
     /// p99 end-to-end latency over the last second, ms (with several subscribers, the highest
-    /// of their p99s).
+    /// of their p99s; 0 when nothing arrived lately).
     pub p99_ms: f64,
     /// Whether every client is connected (and every subscriber subscribed).
     pub connected: bool,
@@ -257,6 +257,8 @@ struct Shared {
     foreign: AtomicU64,
     /// Per subscriber: p99 over its last window.
     window_p99_us: Vec<AtomicU64>,
+    /// Per subscriber: when that window closed, µs since the engine started.
+    window_end_us: Vec<AtomicU64>,
     /// Per subscriber: this run's messages received (first copies).
     received_by: Vec<AtomicU64>,
     last_receive_us: AtomicU64,
@@ -275,6 +277,14 @@ impl Shared {
 
     fn fifo(&self, c: usize) -> MutexGuard<'_, VecDeque<u32>> {
         self.fifo[c].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The highest p99 among the subscribers' windows that closed in the last two seconds (a
+    /// stalled subscriber's old figure drops out).
+    fn recent_p99_us(&self) -> u64 {
+        let now = self.now_us();
+        let recent = |s: &usize| now.saturating_sub(self.window_end_us[*s].load(Relaxed)) <= 2_000_000;
+        (0..self.window_p99_us.len()).filter(recent).map(|s| self.window_p99_us[s].load(Relaxed)).max().unwrap_or(0)
     }
 
     fn all_connected(&self) -> bool {
@@ -369,6 +379,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         duplicates: AtomicU64::new(0),
         foreign: AtomicU64::new(0),
         window_p99_us: (0..subs).map(|_| AtomicU64::new(0)).collect(),
+        window_end_us: (0..subs).map(|_| AtomicU64::new(0)).collect(),
         received_by: (0..subs).map(|_| AtomicU64::new(0)).collect(),
         last_receive_us: AtomicU64::new(0),
         last_ack_us: AtomicU64::new(0),
@@ -452,7 +463,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         acked: sh.acked.load(Relaxed),
         received: sh.received.load(Relaxed),
         unsent: sh.unsent.load(Relaxed),
-        p99_ms: sh.window_p99_us.iter().map(|w| w.load(Relaxed)).max().unwrap_or(0) as f64 / 1e3,
+        p99_ms: sh.recent_p99_us() as f64 / 1e3,
         connected: sh.all_connected(),
         outages: sh.outages.lock().map_or(0, |o| o.len() as u64),
     };
@@ -748,6 +759,7 @@ async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>
                 let _ = window.record(lat.max(1));
                 if now.saturating_sub(window_start) >= 1_000_000 {
                     sh.window_p99_us[sub.index].store(window.value_at_quantile(0.99), Relaxed);
+                    sh.window_end_us[sub.index].store(now, Relaxed);
                     window.reset();
                     window_start = now;
                 }
