@@ -444,6 +444,16 @@ mod tests {
     use super::super::plan::TopicGroup;
     use super::*;
 
+    /// `n` messages of one sensor on one topic group, `step_us` apart.
+    fn one_topic_plan(n: usize, step_us: u64) -> Plan {
+        Plan {
+            at_us: (0..n as u64).map(|i| i * step_us).collect(),
+            sensor: vec![1; n],
+            topic: vec![0; n],
+            topics: vec![TopicGroup { prefix: "city/a/parking".into(), kind: "parking" }],
+        }
+    }
+
     /// Oracle: hand-built fates. Epoch 0 ends in an outage: seq 1 was dropped before seq 2
     /// arrived (broker), seq 3 was in flight (outage); seq 4 was unsent while disconnected;
     /// epoch 1: seq 5 arrived, seq 6 never did (missing at end), seq 7 was late.
@@ -461,12 +471,7 @@ mod tests {
             wall_s: 1.0,
             ..Default::default()
         };
-        let plan = Plan {
-            at_us: (0..8).map(|i| i * 1_000_000).collect(),
-            sensor: vec![1; 8],
-            topic: vec![0; 8],
-            topics: vec![TopicGroup { prefix: "city/a/parking".into(), kind: "parking" }],
-        };
+        let plan = one_topic_plan(8, 1_000_000);
         let r = live_report(&plan, &o, "mqtt://x:1".into(), 1, "10".into(), 500.0);
         assert_eq!(r.received, 3);
         assert_eq!(r.unsent, Unsent { late: 1, queue_full: 0, disconnected: 1, total: 2 });
@@ -504,12 +509,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let plan = Plan {
-            at_us: (0..8).collect(),
-            sensor: vec![1; 8],
-            topic: vec![0; 8],
-            topics: vec![TopicGroup { prefix: "city/a/parking".into(), kind: "parking" }],
-        };
+        let plan = one_topic_plan(8, 1);
         let r = live_report(&plan, &o, "mqtt://x:1".into(), 1, "10".into(), 500.0);
         assert_eq!(r.received, 5);
         assert_eq!(r.lost, Lost { in_outage: 2, dropped_by_broker: 1, missing_at_end: 0, total: 3 });
@@ -524,12 +524,7 @@ mod tests {
     /// outcome shorter than the plan each make `accounted` false, with a reason.
     #[test]
     fn broken_outcomes_are_not_accounted() {
-        let plan = Plan {
-            at_us: vec![0, 1, 2],
-            sensor: vec![1; 3],
-            topic: vec![0; 3],
-            topics: vec![TopicGroup { prefix: "city/a/parking".into(), kind: "parking" }],
-        };
+        let plan = one_topic_plan(3, 1);
         let o = |flags: Vec<u8>| Outcome {
             epoch: vec![0; flags.len()],
             latency_us: vec![1000; flags.len()],
