@@ -98,7 +98,16 @@ impl LiveLatencyChart {
     pub fn write(&self, dir: &Path) -> Result<(), OutputError> {
         super::render(self, dir)
     }
+
+    /// A shaded band over each outage, from `lo` to `hi` on the y axis (at least 20 ms wide so
+    /// a short one shows).
+    fn outage_bands(&self, lo: f64, hi: f64) -> impl Iterator<Item = Rectangle<(f64, f64)>> + '_ {
+        self.outages.iter().map(move |&(a, b)| Rectangle::new([(a, lo), (b.max(a + 0.02), hi)], OUTAGE.filled()))
+    }
 }
+
+/// Shading of the seconds a client was disconnected.
+const OUTAGE: RGBColor = RGBColor(240, 200, 200);
 
 /// Whether `v` is 1, 2 or 5 times a power of ten: the latency ticks that get a label.
 fn on_ladder(v: f64) -> bool {
@@ -133,12 +142,7 @@ impl Chart for LiveLatencyChart {
             .light_line_style(WHITE)
             .label_style((FONT, 13))
             .draw()?;
-        for &(a, b) in &self.outages {
-            c.draw_series(std::iter::once(Rectangle::new(
-                [(a, y_lo.max(0.001)), (b.max(a + 0.02), y_hi)],
-                RGBColor(240, 200, 200).filled(),
-            )))?;
-        }
+        c.draw_series(self.outage_bands(y_lo.max(0.001), y_hi))?;
         c.draw_series(LineSeries::new(self.latency.iter().map(|p| (p.0, p.1)), TABLEAU10[0].stroke_width(2)))?
             .label("p50")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], TABLEAU10[0].stroke_width(2)));
@@ -166,12 +170,7 @@ impl Chart for LiveLatencyChart {
             .light_line_style(WHITE)
             .label_style((FONT, 13))
             .draw()?;
-        for &(a, b) in &self.outages {
-            c.draw_series(std::iter::once(Rectangle::new(
-                [(a, 0.0), (b.max(a + 0.02), r_max)],
-                RGBColor(240, 200, 200).filled(),
-            )))?;
-        }
+        c.draw_series(self.outage_bands(0.0, r_max))?;
         c.draw_series(LineSeries::new(self.received.iter().copied(), TABLEAU10[2].stroke_width(2)))?;
         Ok(())
     }
