@@ -152,8 +152,6 @@ pub struct Outcome {
     pub publishers: usize,
     /// Subscribing connections.
     pub subscribers: usize,
-    /// This run's messages each subscribing connection received (first copies only).
-    pub received_by_subscriber: Vec<u64>,
     /// Per message: the subscribing connection that received its first copy (0 if none).
     pub subscriber: Vec<u8>,
     /// Each message's intended send time (the time in its payload, from which its latency
@@ -259,8 +257,6 @@ struct Shared {
     window_p99_us: Vec<AtomicU64>,
     /// Per subscriber: when that window closed, µs since the engine started.
     window_end_us: Vec<AtomicU64>,
-    /// Per subscriber: this run's messages received (first copies).
-    received_by: Vec<AtomicU64>,
     last_receive_us: AtomicU64,
     last_ack_us: AtomicU64,
     stop: AtomicBool,
@@ -380,7 +376,6 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         foreign: AtomicU64::new(0),
         window_p99_us: (0..subs).map(|_| AtomicU64::new(0)).collect(),
         window_end_us: (0..subs).map(|_| AtomicU64::new(0)).collect(),
-        received_by: (0..subs).map(|_| AtomicU64::new(0)).collect(),
         last_receive_us: AtomicU64::new(0),
         last_ack_us: AtomicU64::new(0),
         stop: AtomicBool::new(false),
@@ -554,7 +549,6 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         connection: plan.sensor.iter().map(|&s| (s as usize % conns) as u16).collect(),
         publishers: conns,
         subscribers: subs,
-        received_by_subscriber: sh.received_by.iter().map(|r| r.load(Relaxed)).collect(),
         subscriber: sh.subscriber.iter().map(|s| s.load(Relaxed)).collect(),
         sent_us: sh.sent_us.iter().map(|f| f.load(Relaxed)).collect(),
         intended_us: sh.intended_us.iter().map(|f| f.load(Relaxed)).collect(),
@@ -753,7 +747,6 @@ async fn subscriber_loop(mut ev: EventLoop, client: AsyncClient, sh: Arc<Shared>
                 let lat = now.saturating_sub(t);
                 sh.latency_us[seq].store(lat.min(u64::from(u32::MAX - 1)) as u32, Relaxed);
                 sh.received.fetch_add(1, Relaxed);
-                sh.received_by[sub.index].fetch_add(1, Relaxed);
                 sh.subscriber[seq].store(sub.index as u8, Relaxed);
                 sh.last_receive_us.store(now, Relaxed);
                 let _ = window.record(lat.max(1));
