@@ -395,14 +395,13 @@ pub fn calibrate(a: CalibrateArgs) -> ExitCode {
         Err(code) => return code,
     };
     let (from, broker) = live::calibrate::broker_model(&scenario, done.cfg.qos, a.max_queued);
-    let model = match live::calibrate::model(&done.run.outcome, &broker, scenario.seed) {
-        Ok(m) => m,
+    let cal = match live::calibrate::calibrate(l, &done.run.outcome, from, &broker, scenario.seed) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: the broker model: {e}");
             return ExitCode::from(EXIT_INVALID);
         }
     };
-    let cal = live::calibrate::compare(l, &done.run.outcome, &model, from, &broker);
     let path = done.out.join("calibration.json");
     if let Err(e) = std::fs::write(&path, serde_json::to_string_pretty(&cal).unwrap_or_default()) {
         eprintln!("error: writing {}: {e}", path.display());
@@ -416,17 +415,27 @@ pub fn calibrate(a: CalibrateArgs) -> ExitCode {
             "Broker model ({}: QoS {}, queue {}, {} consumer(s) at {:.3} ms) against the real broker:",
             cal.model_from, cal.model_qos, cal.model_max_queued_messages, cal.model_consumers, cal.model_service_ms
         );
-        println!("  {:<18} {:>12} {:>12} {:>12} {:>10}", "metric", "live", "model", "error", "relative");
-        for m in &cal.metrics {
-            let rel = m.relative_error.map_or_else(|| "-".to_string(), |r| format!("{:+.1}%", r * 100.0));
-            println!("  {:<18} {:>12.3} {:>12.3} {:>+12.3} {:>10}", m.metric, m.live, m.model, m.error, rel);
-        }
+        print_errors(&cal.metrics);
+        println!(
+            "Fitted to this run: {:.3} ms per message (one service time for the whole real path):",
+            cal.fitted.service_ms
+        );
+        print_errors(&cal.fitted.metrics);
         println!("  (calibration.json in {})", done.out.display());
     }
     if unaccounted(l, &done.out) {
         return ExitCode::from(EXIT_FAILURE);
     }
     slo_exit(&done.run.report, a.live.json)
+}
+
+/// The model-against-live table of `calibrate`.
+fn print_errors(metrics: &[live::calibrate::MetricError]) {
+    println!("  {:<18} {:>12} {:>12} {:>12} {:>10}", "metric", "live", "model", "error", "relative");
+    for m in metrics {
+        let rel = m.relative_error.map_or_else(|| "-".to_string(), |r| format!("{:+.1}%", r * 100.0));
+        println!("  {:<18} {:>12.3} {:>12.3} {:>+12.3} {:>10}", m.metric, m.live, m.model, m.error, rel);
+    }
 }
 
 #[cfg(test)]

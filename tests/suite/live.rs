@@ -430,7 +430,8 @@ fn bad_or_unreachable_broker_is_a_clear_error() {
 }
 
 /// Oracle: calibrate writes calibration.json with the four metrics, live and modelled, and the
-/// error is model - live; `--subscribers 2` is refused (exit 2), the model having one queue.
+/// error is model - live; the fitted service time is no further off than the configured one;
+/// `--subscribers 2` is refused (exit 2), the model having one queue.
 #[test]
 fn calibrate_reports_the_model_error_per_metric() {
     let broker = Mosquitto::start("");
@@ -444,6 +445,20 @@ fn calibrate_reports_the_model_error_per_metric() {
         let (l, p, e) = (m["live"].as_f64().unwrap(), m["model"].as_f64().unwrap(), m["error"].as_f64().unwrap());
         assert!((e - (p - l)).abs() < 1e-9, "{m}");
     }
+    // The fitted service time brings the model at least as close: the same misfit the fit
+    // minimises (squared log ratios of throughput, p50, p99, squared drop-rate difference).
+    let misfit = |rows: &serde_json::Value| -> f64 {
+        let rows = rows.as_array().expect("metrics");
+        let v = |i: usize, k: &str| rows[i][k].as_f64().unwrap();
+        (0..3)
+            .filter(|&i| v(i, "live") > 0.0)
+            .map(|i| (v(i, "model").max(1e-9) / v(i, "live")).ln().powi(2))
+            .sum::<f64>()
+            + (v(3, "model") - v(3, "live")).powi(2)
+    };
+    let service_ms = json["fitted"]["service_ms"].as_f64().expect("fitted.service_ms");
+    assert!(service_ms > 0.0 && service_ms <= 1000.0, "{service_ms}");
+    assert!(misfit(&json["fitted"]["metrics"]) <= misfit(&json["metrics"]) + 1e-12, "{json}");
     assert!(out.join("calibration.json").exists());
     // The model has one subscriber queue, so calibrating with several is refused up front.
     let dir = tempfile::tempdir().expect("tempdir");
