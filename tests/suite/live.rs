@@ -39,7 +39,10 @@ impl Mosquitto {
         );
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let dir = tempfile::tempdir().expect("tempdir");
-        let conf = format!("listener {port} 127.0.0.1\npersistence false\n{}\n", rest(dir.path()));
+        // `user root`: started as root (CI may be), mosquitto would otherwise switch to the
+        // `mosquitto` user before reading the password file in this 0700 folder; started as
+        // anyone else it never switches, and the line is ignored.
+        let conf = format!("listener {port} 127.0.0.1\npersistence false\nuser root\n{}\n", rest(dir.path()));
         std::fs::write(dir.path().join("mosquitto.conf"), conf).expect("write config");
         let mut m = Mosquitto { child: None, port, dir };
         m.spawn();
