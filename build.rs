@@ -1,24 +1,53 @@
 //! Build identity: sets `CITYTWIN_BUILD` to the git commit the binary was built from (12 hex
 //! digits), with `-dirty-<8 hex>` when its sources differ from that commit (the hex hashes the
 //! changed and untracked source files' paths and bytes, so two different uncommitted states get
-//! different ids whatever git's diff settings), or `unknown` when the crate is not tracked by
-//! git. Sweeps refuse to mix runs of different builds, and summary.json records it, so a result
-//! can be traced to the code that produced it.
+//! different ids whatever git's diff settings). Where git cannot say (the crate is not tracked,
+//! git is missing or refuses the repository), it is `unknown-<8 hex>`, the hash of every source
+//! file's path and bytes, so different code still gets different ids. Sweeps refuse to mix runs
+//! of different builds, and summary.json records it, so a result can be traced to the code that
+//! produced it.
 
 use std::hash::Hasher;
 use std::process::Command;
 
-/// What the binary is built from.
-const SOURCES: [&str; 4] = ["src", "Cargo.toml", "Cargo.lock", "build.rs"];
+/// What the binary is built from (`data/cities.csv` is compiled in).
+const SOURCES: [&str; 5] = ["src", "data", "Cargo.toml", "Cargo.lock", "build.rs"];
 
 fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Git's list output as paths.
-fn paths(text: Option<String>) -> Vec<String> {
-    text.unwrap_or_default().lines().filter(|l| !l.is_empty()).map(String::from).collect()
+/// Git's NUL-separated list output (`-z`) as paths; None when git failed.
+fn paths(text: Option<String>) -> Option<Vec<String>> {
+    Some(text?.split('\0').filter(|l| !l.is_empty()).map(String::from).collect())
+}
+
+/// Every file under `SOURCES`, recursively, in a fixed order.
+fn source_files() -> Vec<String> {
+    fn walk(path: &std::path::Path, out: &mut Vec<String>) {
+        match std::fs::read_dir(path) {
+            Ok(entries) => entries.flatten().for_each(|e| walk(&e.path(), out)),
+            Err(_) if path.is_file() => out.push(path.to_string_lossy().into_owned()),
+            Err(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    SOURCES.iter().for_each(|s| walk(std::path::Path::new(s), &mut out));
+    out.sort();
+    out
+}
+
+/// 8 hex digits hashing each path and its bytes (a deleted file hashes as its path alone).
+fn content_hash(paths: &[String]) -> String {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for p in paths {
+        h.write(p.as_bytes());
+        h.write(&[0]);
+        h.write(&std::fs::read(p).unwrap_or_default());
+        h.write(&[0]);
+    }
+    format!("{:08x}", h.finish() as u32)
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions (unlike `DefaultHasher`).
@@ -52,33 +81,24 @@ fn main() {
             println!("cargo:rerun-if-changed={p}");
         }
     }
-    // Unknown unless this crate itself is tracked (not merely inside some other repository).
+    // Git's answer only if this crate itself is tracked (not merely inside some other repository)
+    // and every question was answered.
     let tracked = git(&["ls-files", "--error-unmatch", "Cargo.toml"]).is_some();
-    let id = match git(&["rev-parse", "--short=12", "HEAD"]) {
-        Some(commit) if tracked => {
-            let commit = commit.trim().to_string();
-            let mut changed =
-                paths(git(&[&["diff", "--name-only", "--relative", "HEAD", "--"][..], &SOURCES[..]].concat()));
-            changed.extend(paths(git(
-                &[&["ls-files", "--others", "--exclude-standard", "--"][..], &SOURCES[..]].concat()
-            )));
-            changed.sort();
-            changed.dedup();
-            if changed.is_empty() {
-                commit
-            } else {
-                let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-                for p in &changed {
-                    h.write(p.as_bytes());
-                    h.write(&[0]);
-                    // A deleted file hashes as its path alone.
-                    h.write(&std::fs::read(p).unwrap_or_default());
-                    h.write(&[0]);
-                }
-                format!("{commit}-dirty-{:08x}", h.finish() as u32)
-            }
-        }
-        _ => "unknown".to_string(),
+    let commit = git(&["rev-parse", "--short=12", "HEAD"]).map(|c| c.trim().to_string()).filter(|_| tracked);
+    let changed = commit.as_ref().and_then(|_| {
+        let mut changed =
+            paths(git(&[&["diff", "-z", "--name-only", "--relative", "HEAD", "--"][..], &SOURCES[..]].concat()))?;
+        changed.extend(paths(git(
+            &[&["ls-files", "-z", "--others", "--exclude-standard", "--"][..], &SOURCES[..]].concat()
+        ))?);
+        changed.sort();
+        changed.dedup();
+        Some(changed)
+    });
+    let id = match (commit, changed) {
+        (Some(commit), Some(changed)) if changed.is_empty() => commit,
+        (Some(commit), Some(changed)) => format!("{commit}-dirty-{}", content_hash(&changed)),
+        _ => format!("unknown-{}", content_hash(&source_files())),
     };
     println!("cargo:rustc-env=CITYTWIN_BUILD={id}");
 }
