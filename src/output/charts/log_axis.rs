@@ -41,6 +41,9 @@ impl PlotBox {
     }
 }
 
+/// The largest value a log axis shows.
+const LARGEST: f64 = 1e300;
+
 /// `10^e`, exact for the decades the charts use.
 fn decade(e: i32) -> f64 {
     if e >= 0 { 10f64.powi(e) } else { 1.0 / 10f64.powi(-e) }
@@ -60,10 +63,10 @@ pub(crate) fn ladder_above(v: f64) -> f64 {
 
 /// Bounds of a log axis showing `min..max` with a little room either side, on the 1–2–5 ladder,
 /// never below `floor` and spanning at least a decade. Non-positive or non-finite data falls back
-/// to `floor`.
+/// to `floor`; data above 10^300 (a hand-edited file, say) is drawn as 10^300.
 pub(crate) fn log_bounds(min: f64, max: f64, floor: f64) -> (f64, f64) {
-    let min = if min.is_finite() && min > 0.0 { min.max(floor) } else { floor };
-    let max = if max.is_finite() && max > min { max } else { min };
+    let min = if min.is_finite() && min > 0.0 { min.max(floor).min(LARGEST) } else { floor };
+    let max = if max.is_finite() && max > min { max.min(LARGEST) } else { min };
     let mut lo = ladder_below(min / 1.15).max(floor);
     let mut hi = ladder_above(max * 1.15);
     while hi / lo < 10.0 * (1.0 - EPS) {
@@ -80,8 +83,9 @@ pub(crate) fn log_bounds(min: f64, max: f64, floor: f64) -> (f64, f64) {
 /// Tick values for a log axis `lo..hi`: every 1–2–5 value when at most `max` fit, else the
 /// decades, else every second or third decade.
 pub(crate) fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
-    let first = lo.log10().floor() as i32;
-    let last = hi.log10().ceil() as i32;
+    // f64 spans decades -308..=308; an infinite or zero bound must not make the range endless.
+    let first = (lo.log10().floor() as i32).clamp(-308, 308);
+    let last = (hi.log10().ceil() as i32).clamp(-308, 308);
     let within = |v: &f64| *v >= lo * (1.0 - EPS) && *v <= hi * (1.0 + EPS);
     let mut ticks = Vec::new();
     for (mults, every) in [(&[1.0, 2.0, 5.0][..], 1), (&[1.0][..], 1), (&[1.0][..], 2), (&[1.0][..], 3)] {
@@ -255,6 +259,11 @@ mod tests {
         assert_eq!(log_bounds(f64::NAN, 5.0, 1.0), (1.0, 10.0));
         let (lo, hi) = log_bounds(6.5, 60.2, 0.01);
         assert_eq!((lo, hi), (5.0, 100.0));
+        // Huge values (a hand-edited ramp.json) stay finite and give a bounded tick list.
+        let (lo, hi) = log_bounds(1.0, 1e308, 0.001);
+        assert!(hi.is_finite() && hi >= 1e300 && lo == 0.5, "{lo} {hi}");
+        assert!(log_ticks(lo, hi, 8).len() <= 110);
+        assert!(log_ticks(1.0, f64::INFINITY, 8).len() <= 110);
     }
 
     #[test]
