@@ -328,9 +328,9 @@ mod tests {
 
     /// Oracle (REFERENCE.md §3, M/M/1): Poisson publishes at 1000/s and live latencies from the
     /// closed form for an exponential server of mean 400 µs (sojourn ~ Exp(mu - lambda),
-    /// mu - lambda = 1500/s: p50 = ln 2 / 1500 s, p99 = ln 100 / 1500 s). Starting from the
-    /// default 100 µs, the fit recovers 400 µs within 3 %, and the fitted model's p50 and p99
-    /// are within 5 % of the closed form.
+    /// mu - lambda = 1500/s: p50 = ln 2 / 1500 s, p99 = ln 100 / 1500 s). With 100 µs
+    /// configured, the fit recovers 400 µs within 3 %, and the fitted model's p50 and p99 are
+    /// within 5 % of the closed form.
     #[test]
     fn fit_recovers_an_mm1_service_time() {
         let lambda = 1000.0;

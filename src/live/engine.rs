@@ -416,7 +416,7 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         EngineError::Failed { part, reason }
     };
 
-    // Wait for both clients.
+    // Wait for every client: publishers connected, subscribers subscribed.
     let waited = Instant::now();
     while !sh.all_connected() {
         if let Some(part) = dead_task(&pub_tasks, &sub_tasks) {
