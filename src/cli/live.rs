@@ -14,6 +14,9 @@ use crate::live::engine::{MAX_CONNECTIONS, SPEED_RANGE};
 use crate::live::{self, EngineConfig, EngineError, LiveReport, Speed};
 use crate::output::charts::live_latency::{LiveLatencyChart, NAME as LIVE_CHART};
 
+/// calibrate's file in the results folder.
+const CALIBRATION_JSON: &str = "calibration.json";
+
 /// Arguments of `citytwin live`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct LiveArgs {
@@ -280,8 +283,10 @@ struct Done {
     run: live::LiveRun,
     out: PathBuf,
     cfg: EngineConfig,
+    scenario: crate::scenario::Scenario,
 }
 
+/// Runs the live test (nothing written yet: see [`write_live`]).
 fn run_live(a: &LiveArgs, suffix: &str) -> Result<Done, ExitCode> {
     let cfg = engine_config(a)?;
     let scenario = super::load(&a.scenario, &a.set, a.seed)?;
@@ -315,16 +320,25 @@ fn run_live(a: &LiveArgs, suffix: &str) -> Result<Done, ExitCode> {
         }
     };
     run.report.run.wall_seconds = run.outcome.wall_s;
-    let chart = LiveLatencyChart::new(&run.outcome, &cfg.connection.url.to_string());
-    let written = crate::output::write_results_with(&run.report, &out, |charts| {
-        chart.write(charts)?;
+    Ok(Done { run, out, cfg, scenario })
+}
+
+/// Writes the results folder, with `files` (name, contents) at its root besides the run's own,
+/// all at once: an interrupted run leaves no folder.
+fn write_live(done: &Done, files: &[(&str, &str)]) -> Result<(), ExitCode> {
+    let chart = LiveLatencyChart::new(&done.run.outcome, &done.cfg.connection.url.to_string());
+    let written = crate::output::write_results_with(&done.run.report, &done.out, |dir| {
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(crate::output::OutputError::io(&path))?;
+        }
+        chart.write(&dir.join(crate::output::charts::DIR_NAME))?;
         Ok(vec![LIVE_CHART])
     });
-    if let Err(e) = written {
+    written.map_err(|e| {
         eprintln!("error: writing results: {e}");
-        return Err(ExitCode::from(EXIT_FAILURE));
-    }
-    Ok(Done { run, out, cfg })
+        ExitCode::from(EXIT_FAILURE)
+    })
 }
 
 /// Says on stderr, whatever `--quiet` or `--json`, that the live counts do not add up; true if
@@ -359,7 +373,7 @@ fn slo_exit(report: &crate::metrics::report::Report, quiet: bool) -> ExitCode {
 
 /// `citytwin live`: publishes the scenario's uplinks to a real broker and writes the results.
 pub fn live(a: LiveArgs) -> ExitCode {
-    let done = match run_live(&a, "live") {
+    let done = match run_live(&a, "live").and_then(|d| write_live(&d, &[]).map(|()| d)) {
         Ok(d) => d,
         Err(code) => return code,
     };
@@ -390,25 +404,20 @@ pub fn calibrate(a: CalibrateArgs) -> ExitCode {
         Err(code) => return code,
     };
     let Some(l) = done.run.report.live.as_ref() else { return ExitCode::from(EXIT_FAILURE) };
-    let scenario = match super::load(&a.live.scenario, &a.live.set, a.live.seed) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let (from, broker) = live::calibrate::broker_model(&scenario, done.cfg.qos, a.max_queued);
-    let cal = match live::calibrate::calibrate(l, &done.run.outcome, from, &broker, scenario.seed) {
+    let (from, broker) = live::calibrate::broker_model(&done.scenario, done.cfg.qos, a.max_queued);
+    let cal = match live::calibrate::calibrate(l, &done.run.outcome, from, &broker, done.scenario.seed) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: the broker model: {e}");
             return ExitCode::from(EXIT_INVALID);
         }
     };
-    let path = done.out.join("calibration.json");
-    if let Err(e) = std::fs::write(&path, serde_json::to_string_pretty(&cal).unwrap_or_default()) {
-        eprintln!("error: writing {}: {e}", path.display());
-        return ExitCode::from(EXIT_FAILURE);
+    let json = serde_json::to_string_pretty(&cal).unwrap_or_default();
+    if let Err(code) = write_live(&done, &[(CALIBRATION_JSON, &json)]) {
+        return code;
     }
     if a.live.json {
-        println!("{}", serde_json::to_string_pretty(&cal).unwrap_or_default());
+        println!("{json}");
     } else if !a.live.quiet {
         print!("{}", summary(l, &done.out));
         println!(

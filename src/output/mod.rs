@@ -70,8 +70,9 @@ pub fn write_results(report: &Report, dir: &Path) -> Result<(), OutputError> {
     write_results_with(report, dir, |_| Ok(Vec::new()))
 }
 
-/// [`write_results`], with `extra` drawing more charts into the staged `charts/` folder before
-/// report.html is written; it returns their names, which the page shows after the run's own.
+/// [`write_results`], with `extra` adding to the staged folder (its root given) before
+/// report.html is written: more files, and charts drawn into its `charts/` folder, whose names it
+/// returns for the page to show after the run's own. The folder appears whole or not at all.
 pub fn write_results_with(
     report: &Report,
     dir: &Path,
@@ -93,7 +94,7 @@ fn write_contents(
     let charts_dir = dir.join(charts::DIR_NAME);
     charts::write_charts(report, &charts_dir)?;
     let mut names: Vec<&str> = charts::RUN_CHARTS.to_vec();
-    names.extend(extra(&charts_dir)?);
+    names.extend(extra(dir)?);
     let html = dir.join(report_html::FILE_NAME);
     report_html::write_report_html(report, &charts_dir, &names, &html)
 }
