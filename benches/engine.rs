@@ -13,6 +13,9 @@
 //! - `sweep`: a CPU-bound sweep (`scenarios/lorawan-scalability.toml`, 8 counts x 4
 //!   replications, a simulated day each, no charts) on a pool of 1 and of 2 threads; throughput
 //!   is runs/s, so the ratio of the two is the sweep's parallel speed-up.
+//! - `live_message`: what the live publisher spends writing one message's topic and payload
+//!   from the templates: 10,000 messages over the default templates of six kinds and one
+//!   custom parking template.
 
 use std::hint::black_box;
 
@@ -215,5 +218,40 @@ fn sweep(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, sensor_lookup, calendar, pipeline, privacy, sweep);
+fn live_message(c: &mut Criterion) {
+    use citytwin::live::Plan;
+    use citytwin::live::plan::TopicGroup;
+    use citytwin::live::readings::default_payload;
+    let kinds = ["air_quality", "parking", "noise", "weather_station", "traffic_counter", "camera"];
+    let mut topics: Vec<TopicGroup> = kinds
+        .iter()
+        .map(|k| TopicGroup::new(k, "midtown", scenario::live::DEFAULT_TOPIC, &default_payload(k)).expect("template"))
+        .collect();
+    let bay = "{\"bay\":\"{id}\",\"occupied\":{occupied},\"battery_v\":{battery_v}}";
+    topics.push(TopicGroup::new("parking", "midtown", "parking/{district}/bay-{id}", bay).expect("template"));
+    let n = 10_000usize;
+    let plan = Plan {
+        at_us: (0..n as u64).map(|i| i * 1000).collect(),
+        sensor: (0..n as u32).map(|i| i % 5000).collect(),
+        topic: (0..n as u32).map(|i| i % topics.len() as u32).collect(),
+        topics,
+    };
+    let mut g = c.benchmark_group("live_message");
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("topic_and_payload", |b| {
+        let (mut topic, mut payload) = (String::new(), Vec::new());
+        b.iter(|| {
+            let mut bytes = 0;
+            for seq in 0..n {
+                plan.topic_into(seq, &mut topic);
+                plan.payload_into(seq, seq as u64 * 1000, "123-abcdef-0", &mut payload);
+                bytes += topic.len() + payload.len();
+            }
+            black_box(bytes)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, sensor_lookup, calendar, pipeline, privacy, sweep, live_message);
 criterion_main!(benches);

@@ -177,7 +177,6 @@ fn engine_config(a: &LiveArgs) -> Result<EngineConfig, ExitCode> {
         drain,
         idle: Duration::from_secs(1).min(drain),
         connect_timeout,
-        filter: "city/#".into(),
     })
 }
 

@@ -92,8 +92,6 @@ pub struct EngineConfig {
     pub idle: Duration,
     /// Longest wait for the first connection of both clients.
     pub connect_timeout: Duration,
-    /// Topic filter the subscribers subscribe to.
-    pub filter: String,
 }
 
 /// Publishing or subscribing connections at most.
@@ -348,7 +346,8 @@ pub fn run(plan: &Plan, cfg: &EngineConfig, mut progress: impl FnMut(Progress)) 
         })
         .collect::<Result<_, String>>()
         .map_err(EngineError::Config)?;
-    let filter = if subs > 1 { format!("$share/citytwin-{tag}/{}", cfg.filter) } else { cfg.filter.clone() };
+    // The plan's filter covers every topic it publishes to.
+    let filter = if subs > 1 { format!("$share/citytwin-{tag}/{}", plan.filter()) } else { plan.filter() };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -15,7 +15,9 @@ pub mod broker;
 pub mod calibrate;
 pub mod engine;
 pub mod plan;
+pub mod readings;
 pub mod report;
+pub mod template;
 
 pub use engine::{EngineConfig, EngineError, Outcome, Progress, Speed};
 pub use plan::Plan;

@@ -1,29 +1,66 @@
 //! The send plan of a live test: every uplink the simulated network server received becomes one
 //! MQTT message, in delivery order, with its topic and a realistic JSON payload per sensor kind.
 //!
-//! Topic template: `city/<district>/<kind>/<kind>-<sensor id, 6 digits>` (the district's name
-//! in lower case with spaces as `-`; `city/<kind>/<kind>/...` when the city has no districts).
-//! Payload template: a JSON object that starts with the fields the subscriber needs,
-//! `{"seq":N,"t_us":T,"run":"TAG",...`, where `seq` is the message's index in the plan, `t_us`
-//! the intended send time in µs since the test started (so latency counts from the schedule, not
-//! from when the publisher got round to it) and `run` the test's unique run tag (so a subscriber
-//! counts only its own run's messages, never those of another test on the same broker),
-//! followed by the sensor, its kind, the simulated time of the reading and readings typical of
-//! the kind.
+//! Topics and payloads come from the scenario's `[live]` templates ([`super::template`]); by
+//! default the topic is `city/{district}/{kind}/{sensor}` (the district's name in lower case
+//! with spaces as `-`, the kind's id when the city has no districts; the sensor as
+//! `<kind>-<6-digit id>`) and the payload lists the sensor, its kind, the simulated time of the
+//! reading, readings typical of the kind and the battery voltage ([`super::readings`]).
+//! Every payload starts with the fields the subscriber needs, `{"seq":N,"t_us":T,"run":"TAG",...`,
+//! where `seq` is the message's index in the plan, `t_us` the intended send time in µs since the
+//! test started (so latency counts from the schedule, not from when the publisher got round to
+//! it) and `run` the test's unique run tag (so a subscriber counts only its own run's messages,
+//! never those of another test on the same broker); the template's own fields follow.
 
 use std::fmt::Write as _;
 
+use super::readings::{self, Field};
+use super::template::{self, Part, Values};
 use crate::metrics::collect::Delivered;
 use crate::metrics::report::Report;
 use crate::scenario::Scenario;
 
-/// Messages sharing a topic prefix (one district and sensor kind): the unit counted per topic.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Messages of one district and sensor kind: the unit counted per topic.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TopicGroup {
-    /// Topic without the sensor id, e.g. `city/midtown/air_quality`.
-    pub prefix: String,
+    /// The group's topics with the sensor as `+`, e.g. `city/midtown/air_quality/+`.
+    pub pattern: String,
     /// Sensor kind id.
     pub kind: &'static str,
+    topic: Vec<Part>,
+    payload: Vec<Part>,
+    /// Whether the header needs a comma before the payload's own fields.
+    comma: bool,
+    fields: &'static [Field],
+}
+
+impl TopicGroup {
+    /// The group of `kind` in `district` with these topic and payload templates (checked when
+    /// the scenario was loaded).
+    pub fn new(kind: &'static str, district: &str, topic: &str, payload: &str) -> Result<TopicGroup, String> {
+        let topic = template::compile(topic, kind, district, false)?;
+        let (payload, comma) = template::payload_body(payload, kind, district)?;
+        let mut pattern = String::new();
+        for p in &topic {
+            match p {
+                Part::Lit(s) => pattern.push_str(s),
+                _ => pattern.push('+'),
+            }
+        }
+        Ok(TopicGroup { pattern, kind, topic, payload, comma, fields: readings::fields(kind) })
+    }
+
+    /// The topic levels before the first one that varies per sensor.
+    fn fixed_levels(&self) -> Vec<&str> {
+        let fixed = match self.topic.first() {
+            Some(Part::Lit(s)) if self.topic.len() == 1 => return s.split('/').collect(),
+            Some(Part::Lit(s)) => s.as_str(),
+            _ => "",
+        };
+        let mut levels: Vec<&str> = fixed.split('/').collect();
+        levels.pop();
+        levels
+    }
 }
 
 /// What to publish and when.
@@ -66,7 +103,10 @@ impl Plan {
             if index[slot] == u32::MAX {
                 index[slot] = topics.len() as u32;
                 let place = districts.get(district).cloned().unwrap_or_else(|| kind.to_string());
-                topics.push(TopicGroup { prefix: format!("city/{place}/{kind}"), kind });
+                let live = &scenario.live;
+                let g = TopicGroup::new(kind, &place, live.topic(kind), &live.payload(kind))
+                    .expect("templates are checked when the scenario is loaded");
+                topics.push(g);
             }
             plan.at_us.push(d.arrival);
             plan.sensor.push(sensor);
@@ -86,11 +126,38 @@ impl Plan {
         self.at_us.is_empty()
     }
 
+    /// The subscription filter covering every topic of the plan: the topic levels all groups
+    /// share before any varies, then `#` (just `#` when they share none).
+    pub fn filter(&self) -> String {
+        let mut common: Option<Vec<&str>> = None;
+        for g in &self.topics {
+            let levels = g.fixed_levels();
+            common = Some(match common {
+                None => levels,
+                Some(c) => c.into_iter().zip(levels).take_while(|(a, b)| a == b).map(|(a, _)| a).collect(),
+            });
+        }
+        let mut filter: String = common.unwrap_or_default().iter().map(|l| format!("{l}/")).collect();
+        filter.push('#');
+        filter
+    }
+
+    fn values(&self, seq: usize) -> Values<'_> {
+        let g = &self.topics[self.topic[seq] as usize];
+        let sensor = self.sensor[seq];
+        Values {
+            kind: g.kind,
+            fields: g.fields,
+            sensor,
+            hash: readings::reading_hash(sensor, seq),
+            sim_us: self.at_us[seq],
+        }
+    }
+
     /// Writes message `seq`'s topic into `out` (cleared first).
     pub fn topic_into(&self, seq: usize, out: &mut String) {
         out.clear();
-        let g = &self.topics[self.topic[seq] as usize];
-        let _ = write!(out, "{}/{}-{:06}", g.prefix, g.kind, self.sensor[seq]);
+        template::render(&self.topics[self.topic[seq] as usize].topic, &self.values(seq), out);
     }
 
     /// Writes message `seq`'s JSON payload into `out` (cleared first); `t_us` is its intended
@@ -99,67 +166,12 @@ impl Plan {
     pub fn payload_into(&self, seq: usize, t_us: u64, run: &str, out: &mut Vec<u8>) {
         out.clear();
         let g = &self.topics[self.topic[seq] as usize];
-        let sensor = self.sensor[seq];
-        let sim_s = self.at_us[seq] as f64 / 1e6;
-        // Deterministic pseudo-readings: a hash of (sensor, seq) in [0, 1).
-        let h = splitmix(u64::from(sensor) << 32 ^ seq as u64);
-        let u = |k: u32| ((h >> (k * 8)) & 0xffff) as f64 / 65_536.0;
-        let mut s = String::with_capacity(200);
-        let _ = write!(
-            s,
-            "{{\"seq\":{seq},\"t_us\":{t_us},\"run\":\"{run}\",\"sensor\":\"{}-{sensor:06}\",\"kind\":\"{}\",\"sim_time_s\":{},",
-            g.kind,
-            g.kind,
-            Fx(sim_s, 3)
-        );
-        let _ = match g.kind {
-            "air_quality" => write!(
-                s,
-                "\"pm2_5_ugm3\":{},\"pm10_ugm3\":{},\"no2_ugm3\":{},\"temp_c\":{},\"rh_pct\":{}",
-                Fx(4.0 + 30.0 * u(0), 1),
-                Fx(8.0 + 45.0 * u(1), 1),
-                Fx(10.0 + 50.0 * u(2), 1),
-                Fx(5.0 + 20.0 * u(3), 1),
-                Fx(30.0 + 60.0 * u(4), 0)
-            ),
-            "parking" => write!(s, "\"occupied\":{},\"magnetometer_ut\":{}", u(0) < 0.6, Fx(40.0 + 20.0 * u(1), 1)),
-            "noise" => {
-                write!(s, "\"laeq_db\":{},\"lamax_db\":{}", Fx(45.0 + 30.0 * u(0), 1), Fx(60.0 + 35.0 * u(1), 1))
-            }
-            "water_level" => write!(s, "\"level_cm\":{}", Fx(20.0 + 180.0 * u(0), 1)),
-            "waste_bin_fill" => {
-                write!(s, "\"fill_pct\":{},\"temp_c\":{}", Fx(100.0 * u(0), 0), Fx(5.0 + 20.0 * u(1), 1))
-            }
-            "streetlight_controller" => {
-                write!(
-                    s,
-                    "\"on\":{},\"dim_pct\":{},\"power_w\":{}",
-                    u(0) < 0.5,
-                    Fx(100.0 * u(1), 0),
-                    Fx(60.0 * u(2), 1)
-                )
-            }
-            "traffic_counter" => {
-                write!(s, "\"vehicles\":{},\"mean_speed_kmh\":{}", (u(0) * 120.0) as u32, Fx(15.0 + 40.0 * u(1), 1))
-            }
-            "wifi_ble_counter" => write!(s, "\"devices\":{}", (u(0) * 300.0) as u32),
-            "camera" => write!(s, "\"objects\":{},\"event\":\"motion\"", (u(0) * 20.0) as u32),
-            "weather_station" => write!(
-                s,
-                "\"temp_c\":{},\"rh_pct\":{},\"wind_ms\":{},\"rain_mm\":{},\"pressure_hpa\":{}",
-                Fx(-5.0 + 35.0 * u(0), 1),
-                Fx(20.0 + 80.0 * u(1), 0),
-                Fx(15.0 * u(2), 1),
-                Fx(5.0 * u(3), 1),
-                Fx(990.0 + 40.0 * u(4), 1)
-            ),
-            "smart_meter_water" => write!(s, "\"volume_l\":{}", Fx(1000.0 * u(0) + f64::from(sensor), 1)),
-            "smart_meter_electric" => {
-                write!(s, "\"energy_kwh\":{},\"power_w\":{}", Fx(100.0 * u(0), 3), Fx(3000.0 * u(1), 0))
-            }
-            _ => write!(s, "\"value\":{}", Fx(u(0), 3)),
-        };
-        let _ = write!(s, ",\"battery_v\":{}}}", Fx(3.3 + 0.4 * u(5), 2));
+        let mut s = String::with_capacity(256);
+        let _ = write!(s, "{{\"seq\":{seq},\"t_us\":{t_us},\"run\":\"{run}\"");
+        if g.comma {
+            s.push(',');
+        }
+        template::render(&g.payload, &self.values(seq), &mut s);
         out.extend_from_slice(s.as_bytes());
     }
 }
@@ -196,51 +208,27 @@ fn digits(s: &[u8]) -> Option<(u64, &[u8])> {
     Some((v, &s[n..]))
 }
 
-/// A number with a fixed count of decimals, written with integer arithmetic (much cheaper than
-/// float formatting at a hundred thousand payloads a second).
-struct Fx(f64, u32);
-
-impl std::fmt::Display for Fx {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let scale = 10i64.pow(self.1);
-        let n = (self.0 * scale as f64).round() as i64;
-        let sign = if n < 0 { "-" } else { "" };
-        let n = n.unsigned_abs();
-        let scale = scale as u64;
-        if self.1 == 0 {
-            write!(f, "{sign}{n}")
-        } else {
-            write!(f, "{sign}{}.{:0w$}", n / scale, n % scale, w = self.1 as usize)
-        }
-    }
-}
-
 fn slug(name: &str) -> String {
     let s: String =
         name.trim().chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     if s.is_empty() { "district".into() } else { s }
 }
 
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn group(kind: &'static str, district: &str) -> TopicGroup {
+        let topic = crate::scenario::live::DEFAULT_TOPIC;
+        TopicGroup::new(kind, district, topic, &readings::default_payload(kind)).unwrap()
+    }
 
     fn tiny() -> Plan {
         Plan {
             at_us: vec![1_000_000, 2_000_000],
             sensor: vec![7, 8],
             topic: vec![0, 1],
-            topics: vec![
-                TopicGroup { prefix: "city/midtown/air_quality".into(), kind: "air_quality" },
-                TopicGroup { prefix: "city/chelsea/parking".into(), kind: "parking" },
-            ],
+            topics: vec![group("air_quality", "midtown"), group("parking", "chelsea")],
         }
     }
 
@@ -262,14 +250,32 @@ mod tests {
         assert_eq!(parse_header(b"{\"seq\":x}"), None);
         // Another tool's (or an older citytwin's) payload without a run tag is not ours.
         assert_eq!(parse_header(b"{\"seq\":0,\"t_us\":5,\"sensor\":\"x\"}"), None);
+        assert_eq!(plan.topics[0].pattern, "city/midtown/air_quality/+");
+        assert_eq!(plan.filter(), "city/#");
     }
 
-    /// Oracle: fixed-point text as `format!("{:.N}")` writes it.
+    /// Oracle: templates of the scenario's choosing: a kind's own topic and payload (an empty
+    /// object gets the header alone), and the filter falls back to `#` when the groups share no
+    /// leading level; a topic without placeholders is its own filter's prefix.
     #[test]
-    fn fixed_point_matches_float_formatting() {
-        for (v, d) in [(12.345, 1), (-0.26, 1), (3.0, 0), (999.9996, 3), (0.004, 2), (-12.0, 2)] {
-            assert_eq!(Fx(v, d).to_string(), format!("{v:.*}", d as usize), "{v} to {d}");
-        }
+    fn custom_templates() {
+        let bay = TopicGroup::new("parking", "soho", "parking/{district}/bay-{id}", "{\"occ\":{occupied}}").unwrap();
+        let empty = TopicGroup::new("noise", "soho", "noise/{district}", "{ }").unwrap();
+        let plan = Plan { at_us: vec![0, 1], sensor: vec![3, 4], topic: vec![0, 1], topics: vec![bay, empty] };
+        let (mut t, mut p) = (String::new(), Vec::new());
+        plan.topic_into(0, &mut t);
+        assert_eq!(t, "parking/soho/bay-000003");
+        assert_eq!(plan.topics[0].pattern, "parking/soho/bay-+");
+        plan.payload_into(0, 9, "r", &mut p);
+        let v: serde_json::Value = serde_json::from_slice(&p).expect("JSON");
+        assert!(v["occ"].is_boolean() && v["seq"] == 0, "{v}");
+        plan.payload_into(1, 9, "r", &mut p);
+        assert_eq!(p, b"{\"seq\":1,\"t_us\":9,\"run\":\"r\" }");
+        assert_eq!(plan.filter(), "#");
+        let one = Plan { topics: vec![plan.topics[1].clone()], ..Plan::default() };
+        assert_eq!(one.filter(), "noise/soho/#");
+        let two = Plan { topics: plan.topics[..1].to_vec(), ..Plan::default() };
+        assert_eq!(two.filter(), "parking/soho/#");
     }
 
     /// Oracle: names become lower-case topic levels without wildcards or separators.

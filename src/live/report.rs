@@ -310,7 +310,7 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
         .iter()
         .map(|t| {
             let counts = TopicCounts {
-                topic: format!("{}/+", t.prefix),
+                topic: t.pattern.clone(),
                 kind: t.kind,
                 planned: 0,
                 published: 0,
@@ -458,7 +458,15 @@ mod tests {
             at_us: (0..n as u64).map(|i| i * step_us).collect(),
             sensor: vec![1; n],
             topic: vec![0; n],
-            topics: vec![TopicGroup { prefix: "city/a/parking".into(), kind: "parking" }],
+            topics: vec![
+                TopicGroup::new(
+                    "parking",
+                    "a",
+                    "city/a/parking/{sensor}",
+                    &crate::live::readings::default_payload("parking"),
+                )
+                .unwrap(),
+            ],
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod catalogue;
 pub mod cities;
 pub mod error;
+pub mod live;
 pub mod load;
 pub mod pipeline;
 pub mod privacy;
@@ -86,6 +87,7 @@ fn read_sections(parsed: &load::Parsed, problems: &mut Vec<Problem>) -> validate
         slo: section(parsed, "slo", problems).flatten(),
         output: section(parsed, "output", problems).flatten(),
         sweep: section(parsed, "sweep", problems).flatten(),
+        live: section(parsed, "live", problems).flatten(),
         complete: false,
     };
     sections.complete = problems.len() == before;

@@ -68,6 +68,9 @@ pub struct ScenarioFile {
     /// The parameter grid and replications `citytwin sweep` runs (ignored by `citytwin run`).
     #[serde(default)]
     pub sweep: Option<super::sweep::SweepSection>,
+    /// MQTT topic and payload templates for `citytwin live` (ignored by `citytwin run`).
+    #[serde(default)]
+    pub live: Option<super::live::LiveSection>,
 }
 
 /// `[scenario]`: what this run is.

@@ -5,6 +5,7 @@
 use super::catalogue::{self, SensorKind};
 use super::cities::{self, City};
 use super::error::{KeyPath, Problem, nearest};
+use super::live::{LiveSection, LiveTemplates};
 use super::load::Parsed;
 use super::pipeline::{Design, PipelineSpec};
 use super::privacy::{PrivacyConfig, PrivacySection};
@@ -70,6 +71,8 @@ pub struct Scenario {
     pub privacy: Option<PrivacyConfig>,
     /// `[sweep]`: the grid and replications `citytwin sweep` runs.
     pub sweep: Option<SweepConfig>,
+    /// `[live]`: the MQTT topic and payload templates `citytwin live` publishes with.
+    pub live: LiveTemplates,
     /// Things worth fixing that do not stop a run (personal data without a declared purpose,
     /// retention or classification of at least private, unless `[privacy] strict`).
     pub warnings: Vec<Problem>,
@@ -530,6 +533,8 @@ pub struct Sections {
     pub output: Option<OutputSection>,
     /// `[sweep]`.
     pub sweep: Option<SweepSection>,
+    /// `[live]`.
+    pub live: Option<LiveSection>,
     /// Whether everything deserialized.
     pub complete: bool,
 }
@@ -635,6 +640,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let warnings = v.personal_data(file, &groups, privacy.as_ref().is_some_and(|p| p.strict), &root);
     v.pipeline_failures(file, &pipelines, &root);
     let sweep = file.sweep.as_ref().map(|s| v.sweep(s, &root.key("sweep")));
+    let live = file.live.as_ref().map(|s| v.live(s, &root.key("live"))).unwrap_or_default();
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
@@ -658,6 +664,7 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
         pipelines,
         privacy,
         sweep,
+        live,
         warnings,
         warning_text: String::new(),
         slo,
@@ -717,6 +724,15 @@ impl Checker<'_> {
         let config = super::sweep::resolve(s, path, &mut |p, m, h| problems.push(parsed.problem(p, m, h)));
         self.problems.extend(problems);
         config
+    }
+
+    /// Resolves `[live]`.
+    fn live(&mut self, s: &LiveSection, path: &KeyPath) -> LiveTemplates {
+        let parsed = self.parsed;
+        let mut problems = Vec::new();
+        let templates = super::live::resolve(s, path, &mut |p, m, h| problems.push(parsed.problem(p, m, h)));
+        self.problems.extend(problems);
+        templates
     }
 
     /// Resolves `[privacy]`, sizing the population from the preset's density.

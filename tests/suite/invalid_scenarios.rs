@@ -37,6 +37,40 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "unknown placeholder in a live payload template",
+        edit: (
+            "delivery_ratio_min = 0.9",
+            "delivery_ratio_min = 0.9\n\n[live.kinds.parking]\npayload = '{\"occupied\":{occupid}}'",
+        ),
+        line: 20,
+        key: "live.kinds.parking.payload",
+        says: "unknown placeholder {occupid}",
+    },
+    Case {
+        name: "live payload template that is not JSON",
+        edit: (
+            "delivery_ratio_min = 0.9",
+            "delivery_ratio_min = 0.9\n\n[live.kinds.parking]\npayload = '{\"bay\":{id}x}'",
+        ),
+        line: 20,
+        key: "live.kinds.parking.payload",
+        says: "not JSON",
+    },
+    Case {
+        name: "wildcard in a live topic template",
+        edit: ("delivery_ratio_min = 0.9", "delivery_ratio_min = 0.9\n\n[live]\ntopic = \"city/+/{sensor}\""),
+        line: 20,
+        key: "live.topic",
+        says: "wildcards",
+    },
+    Case {
+        name: "unknown sensor kind in live templates",
+        edit: ("delivery_ratio_min = 0.9", "delivery_ratio_min = 0.9\n\n[live.kinds.parkng]\ntopic = \"p/{id}\""),
+        line: 19,
+        key: "live.kinds.parkng",
+        says: "did you mean `parking`?",
+    },
+    Case {
         name: "unknown key",
         edit: ("count = 10", "cuont = 10"),
         line: 11,

@@ -164,7 +164,6 @@ fn engine(url: &str, qos: u8, speed: Speed) -> EngineConfig {
         drain: Duration::from_secs(5),
         idle: Duration::from_secs(1),
         connect_timeout: Duration::from_secs(5),
-        filter: "city/#".into(),
     }
 }
 
@@ -430,6 +429,50 @@ fn bad_or_unreachable_broker_is_a_clear_error() {
     let (code, _, stderr) = citytwin(&["live", f, "--broker", &url, "--quiet", "--connect-timeout", "1s"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("cannot connect to the broker") && !stderr.contains("panicked"), "{stderr}");
+}
+
+/// Oracle: the scenario's `[live]` templates shape what reaches the broker: parking on its own
+/// topic tree with its own payload (read back by a `mosquitto_sub` beside the test), air quality
+/// on the default topics; the subscription (`#`, the trees sharing no level) still receives
+/// every message, and the topic groups are counted under their own patterns.
+#[test]
+fn live_templates_shape_topics_and_payloads() {
+    let broker = Mosquitto::start("");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("templates.toml");
+    let templates = "\n[live.kinds.parking]\ntopic = \"parking/{district}/bay-{id}\"\n\
+                     payload = '{\"bay\":\"{id}\",\"occupied\":{occupied},\"v\":{battery_v}}'\n";
+    std::fs::write(&file, format!("{SCENARIO}{templates}")).expect("write scenario");
+    let port = broker.port.to_string();
+    let sub = Command::new("mosquitto_sub")
+        .args(["-h", "127.0.0.1", "-p", &port, "-t", "parking/#", "-C", "1", "-v", "-W", "30"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("mosquitto_sub (package mosquitto-clients)");
+    std::thread::sleep(Duration::from_millis(300));
+    let out = dir.path().join("out");
+    let url = broker.url();
+    let args = ["live", file.to_str().unwrap(), "--broker", &url, "--out", out.to_str().unwrap(), "--speed", "max"];
+    let (code, _, stderr) = citytwin(&[&args[..], &["--json"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json")).unwrap();
+    let l = &summary["live"];
+    assert_eq!(n(&l["received"]), n(&l["planned"]), "{l}");
+    let mut patterns: Vec<&str> =
+        l["topics"].as_array().unwrap().iter().map(|t| t["topic"].as_str().unwrap()).collect();
+    patterns.sort_unstable();
+    assert_eq!(
+        patterns,
+        ["city/north/air_quality/+", "city/south/air_quality/+", "parking/north/bay-+", "parking/south/bay-+"]
+    );
+    let line = String::from_utf8(sub.wait_with_output().expect("mosquitto_sub").stdout).unwrap();
+    let (topic, payload) = line.trim().split_once(' ').expect("topic and payload");
+    let bay = topic.rsplit_once("/bay-").expect("bay topic").1;
+    let v: serde_json::Value = serde_json::from_str(payload).expect("payload is JSON");
+    assert_eq!(v["bay"], bay, "{line}");
+    assert!(v["occupied"].is_boolean() && v["v"].is_f64() && v["seq"].is_u64() && v["run"].is_string(), "{line}");
+    assert_eq!(v.as_object().unwrap().len(), 6, "the header and the template's fields only: {line}");
 }
 
 /// Oracle: calibrate writes calibration.json with the four metrics, live and modelled, and the
