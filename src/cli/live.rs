@@ -407,8 +407,10 @@ pub fn calibrate(a: CalibrateArgs) -> ExitCode {
     let cal = match live::calibrate::calibrate(l, &done.run.outcome, from, &broker, done.scenario.seed) {
         Ok(c) => c,
         Err(e) => {
+            // The live results stand on their own; only the calibration is missing.
             eprintln!("error: the broker model: {e}");
-            return ExitCode::from(EXIT_INVALID);
+            let written = write_live(&done, &[]);
+            return written.map_or_else(|code| code, |()| ExitCode::from(EXIT_INVALID));
         }
     };
     let json = serde_json::to_string_pretty(&cal).unwrap_or_default();

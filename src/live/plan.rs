@@ -23,7 +23,8 @@ use crate::scenario::Scenario;
 /// Messages of one district and sensor kind: the unit counted per topic.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TopicGroup {
-    /// The group's topics with the sensor as `+`, e.g. `city/midtown/air_quality/+`.
+    /// The group's topics with the sensor as `+`, e.g. `city/midtown/air_quality/+` (a label,
+    /// not always a valid filter: `parking/midtown/bay-+`).
     pub pattern: String,
     /// Sensor kind id.
     pub kind: &'static str,

@@ -64,7 +64,8 @@ pub struct Lost {
 /// Counts for one topic group (one district and sensor kind).
 #[derive(Clone, Debug, Serialize)]
 pub struct TopicCounts {
-    /// Topic filter, e.g. `city/midtown/parking/+`.
+    /// The group's topics with the sensor shown as `+`, e.g. `city/midtown/parking/+` (a label:
+    /// with `{id}` inside a level, `parking/midtown/bay-+`, it is not a valid filter).
     pub topic: String,
     /// Sensor kind.
     pub kind: &'static str,

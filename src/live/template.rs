@@ -153,8 +153,8 @@ pub fn payload_body(text: &str, kind: &str, district: &str) -> Result<(Vec<Part>
     Ok((compile(body, kind, district, true)?, comma))
 }
 
-/// Checks a topic template: known placeholders, and no MQTT wildcard (`+`, `#`), NUL or leading
-/// `$` (reserved for the broker) in its text.
+/// Checks a topic template: known placeholders, and no MQTT wildcard (`+`, `#`), control
+/// character or leading `$` (reserved for the broker) in its text.
 pub fn check_topic(text: &str) -> Result<(), String> {
     let parts = compile(text, "kind", "district", false)?;
     if text.is_empty() {
@@ -164,8 +164,13 @@ pub fn check_topic(text: &str) -> Result<(), String> {
         return Err("a topic starting with `$` is reserved for the broker".into());
     }
     let lit: String = parts.iter().filter_map(|p| if let Part::Lit(s) = p { Some(s.as_str()) } else { None }).collect();
-    match lit.chars().find(|c| matches!(c, '+' | '#' | '\0')) {
-        Some(c) => Err(format!("a topic cannot contain {c:?}: `+` and `#` are subscription wildcards")),
+    if let Some(c) = lit.chars().find(|c| matches!(c, '+' | '#')) {
+        return Err(format!("a topic cannot contain {c:?}: `+` and `#` are subscription wildcards"));
+    }
+    match lit.chars().find(|c| c.is_control()) {
+        // The broker refuses control characters in topics (MQTT 3.1.1 §1.5.3) and drops the
+        // connection.
+        Some(c) => Err(format!("a topic cannot contain the control character {c:?}")),
         None => Ok(()),
     }
 }
@@ -178,14 +183,24 @@ pub fn check_payload(text: &str, kind: &str) -> Result<(), String> {
     if comma {
         sample.push(',');
     }
-    let fields = readings::fields(kind);
-    render(&body, &Values { kind, fields, sensor: 1, hash: readings::reading_hash(1, 0), sim_us: 0 }, &mut sample);
-    match serde_json::from_str::<serde_json::Value>(&sample) {
-        Ok(v) if v.is_object() => Ok(()),
-        Ok(_) => Err("the payload is not a JSON object".into()),
-        Err(e) => Err(format!("a sample payload is not JSON ({e}): {sample}")),
+    let values =
+        Values { kind, fields: readings::fields(kind), sensor: 1, hash: readings::reading_hash(1, 0), sim_us: 0 };
+    render(&body, &values, &mut sample);
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&sample) {
+        return Err(format!("a sample payload is not JSON ({e}): {sample}"));
+    }
+    // The template's own keys, without the header: they must not repeat it.
+    let mut own = String::from("{");
+    render(&body, &values, &mut own);
+    let keys = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&own).unwrap_or_default();
+    match HEADER_KEYS.iter().find(|k| keys.contains_key(**k)) {
+        Some(k) => Err(format!("`{k}` is citytwin's own header key, written first in every payload; use another name")),
+        None => Ok(()),
     }
 }
+
+/// The keys of the header citytwin writes first in every payload.
+const HEADER_KEYS: [&str; 3] = ["seq", "t_us", "run"];
 
 #[cfg(test)]
 mod tests {
@@ -221,6 +236,8 @@ mod tests {
         assert!(check_topic("city/+/{sensor}").is_err());
         assert!(check_topic("$SYS/{sensor}").is_err());
         assert!(check_topic("").is_err());
+        assert!(check_topic("city/{district}\t{id}").unwrap_err().contains("control character"));
+        assert!(check_payload("{\"run\":\"{sensor}\"}", "parking").unwrap_err().contains("header key"));
         assert!(check_topic("parking/{district}/bay-{id}").is_ok());
         assert!(check_payload("{\"sensor\":{sensor}}", "parking").unwrap_err().contains("not JSON"));
         assert!(check_payload("[1]", "parking").is_err());
