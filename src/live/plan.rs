@@ -28,6 +28,8 @@ pub struct TopicGroup {
     pub pattern: String,
     /// Sensor kind id.
     pub kind: &'static str,
+    /// The district's topic name (the kind's id when the city has no districts).
+    pub district: String,
     topic: Vec<Part>,
     payload: Vec<Part>,
     /// Whether the header needs a comma before the payload's own fields.
@@ -48,7 +50,15 @@ impl TopicGroup {
                 _ => pattern.push('+'),
             }
         }
-        Ok(TopicGroup { pattern, kind, topic, payload, comma, fields: readings::fields(kind) })
+        Ok(TopicGroup {
+            pattern,
+            kind,
+            district: district.to_string(),
+            topic,
+            payload,
+            comma,
+            fields: readings::fields(kind),
+        })
     }
 
     /// The topic levels before the first one that varies per sensor.

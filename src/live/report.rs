@@ -69,6 +69,8 @@ pub struct TopicCounts {
     pub topic: String,
     /// Sensor kind.
     pub kind: &'static str,
+    /// District (its topic name), so groups stay apart when the topic template leaves it out.
+    pub district: String,
     /// Messages planned.
     pub planned: u64,
     /// Handed to the client (published).
@@ -313,6 +315,7 @@ pub fn live_report(plan: &Plan, o: &Outcome, broker: String, qos: u8, speed: Str
             let counts = TopicCounts {
                 topic: t.pattern.clone(),
                 kind: t.kind,
+                district: t.district.clone(),
                 planned: 0,
                 published: 0,
                 acknowledged: (qos > 0).then_some(0),

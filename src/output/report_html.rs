@@ -358,6 +358,7 @@ fn live_section(o: &mut String, l: &crate::live::LiveReport) {
         .map(|t| {
             vec![
                 escape(&t.topic),
+                escape(&t.district),
                 format!("={}", t.published),
                 t.acknowledged.map_or_else(|| "–".into(), |a| format!("={a}")),
                 format!("={}", t.received),
@@ -367,7 +368,8 @@ fn live_section(o: &mut String, l: &crate::live::LiveReport) {
             ]
         })
         .collect();
-    table(o, &["topic group", "published", "acknowledged", "received", "unsent", "lost", "p99 ms"], &topics);
+    let head = ["topic group", "district", "published", "acknowledged", "received", "unsent", "lost", "p99 ms"];
+    table(o, &head, &topics);
     if !l.outages.is_empty() {
         let outages: Vec<Vec<String>> = l
             .outages

@@ -466,6 +466,8 @@ fn live_templates_shape_topics_and_payloads() {
         patterns,
         ["city/north/air_quality/+", "city/south/air_quality/+", "parking/north/bay-+", "parking/south/bay-+"]
     );
+    let topics = l["topics"].as_array().unwrap();
+    assert!(topics.iter().all(|t| t["topic"].as_str().unwrap().contains(t["district"].as_str().unwrap())), "{l}");
     let line = String::from_utf8(sub.wait_with_output().expect("mosquitto_sub").stdout).unwrap();
     let (topic, payload) = line.trim().split_once(' ').expect("topic and payload");
     let bay = topic.rsplit_once("/bay-").expect("bay topic").1;
