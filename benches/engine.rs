@@ -239,7 +239,7 @@ fn live_message(c: &mut Criterion) {
     let mut g = c.benchmark_group("live_message");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("topic_and_payload", |b| {
-        let (mut topic, mut payload) = (String::new(), Vec::new());
+        let (mut topic, mut payload) = (String::new(), String::new());
         b.iter(|| {
             let mut bytes = 0;
             for seq in 0..n {

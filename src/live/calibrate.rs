@@ -16,10 +16,10 @@
 //! service distribution keeps its shape), and the model's error is reported again with the
 //! fitted value. The fit minimises the sum of squared log ratios model/live of throughput, p50
 //! and p99 plus the squared difference of the drop rates, by golden-section search on the
-//! logarithm of the service time between 1 µs and 1 s, every model run on the same seed (the
-//! configured value stays if nothing found is closer). One
-//! service time stands for the whole real path (client stacks, loopback, broker), so the fitted
-//! value is what the broker hop must cost for the model to behave like the real system.
+//! logarithm of the service time between 1 µs and 1 s, every model run on the same seed; the
+//! best point evaluated wins, the configured value among them. One service time stands for the
+//! whole real path (client stacks, loopback, broker), so the fitted value is what the broker hop
+//! must cost for the model to behave like the real system.
 
 use serde::Serialize;
 
@@ -193,14 +193,46 @@ fn with_mean(service: &Service, mean_us: f64) -> Service {
     }
 }
 
-/// The broker's mean consumer service time (µs) at which the model comes closest to the live
-/// metrics, by golden-section search on its logarithm; never further off than the configured
-/// service time.
-fn fit_service_us(live: &Metrics, outcome: &Outcome, broker: &BrokerConfig, seed: u64) -> Result<f64, String> {
-    let published = outcome.flags.iter().filter(|&&f| f & SENT != 0).count() as u64;
-    let cost = |ln_us: f64| -> Result<f64, String> {
-        let b = BrokerConfig { consumer_service: with_mean(&broker.consumer_service, ln_us.exp()), ..broker.clone() };
-        Ok(misfit(live, &model_metrics(&model(outcome, &b, seed)?, outcome, published)))
+/// The model's metrics with the consumer's mean service time at `mean_us`.
+fn model_at(
+    outcome: &Outcome,
+    broker: &BrokerConfig,
+    mean_us: f64,
+    seed: u64,
+    published: u64,
+) -> Result<Metrics, String> {
+    let b = BrokerConfig { consumer_service: with_mean(&broker.consumer_service, mean_us), ..broker.clone() };
+    Ok(model_metrics(&model(outcome, &b, seed)?, outcome, published))
+}
+
+/// The model as configured, and with the service time fitted.
+struct Fit {
+    configured: Metrics,
+    service_us: f64,
+    fitted: Metrics,
+}
+
+/// Fits the broker's mean consumer service time (µs) to the live metrics by golden-section
+/// search on its logarithm. The best of every point evaluated wins, the configured service time
+/// among them, so the fit is never further off than the configuration.
+fn fit_service(
+    live: &Metrics,
+    outcome: &Outcome,
+    broker: &BrokerConfig,
+    seed: u64,
+    published: u64,
+) -> Result<Fit, String> {
+    let configured_us = broker.consumer_service.mean_us();
+    let configured = model_at(outcome, broker, configured_us, seed, published)?;
+    let mut best = (misfit(live, &configured), configured_us, configured);
+    let mut cost = |ln_us: f64| -> Result<f64, String> {
+        let us = with_mean(&broker.consumer_service, ln_us.exp()).mean_us();
+        let m = model_at(outcome, broker, us, seed, published)?;
+        let f = misfit(live, &m);
+        if f < best.0 {
+            best = (f, us, m);
+        }
+        Ok(f)
     };
     let golden = (5f64.sqrt() - 1.0) / 2.0;
     let (mut a, mut b) = (FIT_RANGE_US.0.ln(), FIT_RANGE_US.1.ln());
@@ -217,11 +249,8 @@ fn fit_service_us(live: &Metrics, outcome: &Outcome, broker: &BrokerConfig, seed
             f2 = cost(x2)?;
         }
     }
-    let (best, f_best) = if f1 <= f2 { (x1, f1) } else { (x2, f2) };
-    // The configured value if the search found nothing better: a fit is never further off.
-    let configured = broker.consumer_service.mean_us().ln();
-    let best = if cost(configured)? < f_best { configured } else { best };
-    Ok(with_mean(&broker.consumer_service, best.exp()).mean_us())
+    let (_, service_us, fitted) = best;
+    Ok(Fit { configured, service_us, fitted })
 }
 
 /// Compares the live results with the model's, then fits the model's consumer service time to
@@ -235,11 +264,7 @@ pub fn calibrate(
 ) -> Result<Calibration, String> {
     let measured = live_metrics(live, outcome);
     let published = live.published;
-    let configured = model_metrics(&model(outcome, broker, seed)?, outcome, published);
-    let service_us = fit_service_us(&measured, outcome, broker, seed)?;
-    let fitted_broker =
-        BrokerConfig { consumer_service: with_mean(&broker.consumer_service, service_us), ..broker.clone() };
-    let fitted = model_metrics(&model(outcome, &fitted_broker, seed)?, outcome, published);
+    let fit = fit_service(&measured, outcome, broker, seed, published)?;
     Ok(Calibration {
         schema: "citytwin.calibration/1",
         broker: live.broker.clone(),
@@ -249,8 +274,8 @@ pub fn calibrate(
         model_consumers: broker.consumer_workers,
         model_service_ms: broker.consumer_service.mean_us() / 1e3,
         published,
-        metrics: rows(&measured, &configured),
-        fitted: Fitted { service_ms: service_us / 1e3, metrics: rows(&measured, &fitted) },
+        metrics: rows(&measured, &fit.configured),
+        fitted: Fitted { service_ms: fit.service_us / 1e3, metrics: rows(&measured, &fit.fitted) },
     })
 }
 
@@ -263,14 +288,7 @@ mod tests {
     #[test]
     fn model_replays_publishes() {
         let n = 100;
-        let outcome = Outcome {
-            flags: vec![SENT; n],
-            epoch: vec![0; n],
-            sent_us: (0..n as u64).map(|i| i * 10_000).collect(),
-            latency_us: vec![0; n],
-            publish_window_us: (0, 1_000_000),
-            ..Default::default()
-        };
+        let outcome = sent_at((0..n as u64).map(|i| i * 10_000).collect());
         let text = "[scenario]\nname = \"t\"\nduration = \"1h\"\n[city]\narea_km2 = 1.0\n[[sensors]]\nkind = \"parking\"\ncount = 1\n[[gateways]]\ncount = 1\n";
         let sc = crate::scenario::from_str("t.toml", text, &[], None).expect("valid");
         let (from, broker) = broker_model(&sc, 1, None);
@@ -297,11 +315,17 @@ mod tests {
                 (t * 1e6) as u64
             })
             .collect();
+        sent_at(sent_us)
+    }
+
+    /// An outcome whose messages were all sent at `sent_us`, the window from 0 to the last.
+    fn sent_at(sent_us: Vec<u64>) -> Outcome {
+        let n = sent_us.len();
         Outcome {
             flags: vec![SENT; n],
             epoch: vec![0; n],
             latency_us: vec![0; n],
-            publish_window_us: (0, *sent_us.last().unwrap()),
+            publish_window_us: (0, sent_us.last().copied().unwrap_or(0)),
             sent_us,
             ..Default::default()
         }
@@ -312,17 +336,10 @@ mod tests {
     #[test]
     fn fit_without_queueing_is_the_latency() {
         let n = 200;
-        let outcome = Outcome {
-            flags: vec![SENT; n],
-            epoch: vec![0; n],
-            latency_us: vec![0; n],
-            sent_us: (0..n as u64).map(|i| i * 10_000).collect(),
-            publish_window_us: (0, (n as u64 - 1) * 10_000),
-            ..Default::default()
-        };
+        let outcome = sent_at((0..n as u64).map(|i| i * 10_000).collect());
         let live = [n as f64 / window_s(&outcome), 0.25, 0.25, 0.0];
         let broker = BrokerConfig::default();
-        let us = fit_service_us(&live, &outcome, &broker, 1).unwrap();
+        let us = fit_service(&live, &outcome, &broker, 1, n as u64).unwrap().service_us;
         assert_eq!(us, 250.0);
     }
 
@@ -338,10 +355,10 @@ mod tests {
         let gap = 1.0 / 400e-6 - lambda;
         let live = [lambda, 2f64.ln() / gap * 1e3, 100f64.ln() / gap * 1e3, 0.0];
         let broker = BrokerConfig { consumer_service: Service::Exponential { mean_us: 100.0 }, ..Default::default() };
-        let us = fit_service_us(&live, &outcome, &broker, 3).unwrap();
+        let fit = fit_service(&live, &outcome, &broker, 3, 40_000).unwrap();
+        let us = fit.service_us;
         assert!((us / 400.0 - 1.0).abs() < 0.03, "fitted {us} µs");
-        let fitted = BrokerConfig { consumer_service: Service::Exponential { mean_us: us }, ..broker };
-        let m = model_metrics(&model(&outcome, &fitted, 3).unwrap(), &outcome, 40_000);
+        let m = fit.fitted;
         for i in [1, 2] {
             assert!((m[i] / live[i] - 1.0).abs() < 0.05, "{} {} vs {}", METRIC_NAMES[i], m[i], live[i]);
         }

@@ -578,7 +578,7 @@ fn publish(plan: &Plan, cfg: &EngineConfig, clients: &[AsyncClient], sh: &Shared
     let qos = qos_of(cfg.qos);
     let tag = std::str::from_utf8(&sh.tag).unwrap_or_default();
     let mut topic = String::new();
-    let mut payload = Vec::new();
+    let mut payload = String::new();
     for seq in 0..plan.len() {
         let intended = match cfg.speed {
             Speed::Factor(f) => {
@@ -627,7 +627,7 @@ fn publish(plan: &Plan, cfg: &EngineConfig, clients: &[AsyncClient], sh: &Shared
             // Marked sent before the hand-over: once handed over it may arrive at any moment.
             sh.sent_us[seq].store(sh.now_us(), Relaxed);
             sh.flags[seq].fetch_or(SENT, Relaxed);
-            match clients[c].try_publish(topic.as_str(), qos, false, payload.as_slice()) {
+            match clients[c].try_publish(topic.as_str(), qos, false, payload.as_bytes()) {
                 Ok(()) => {
                     sh.sent.fetch_add(1, Relaxed);
                     break;

@@ -174,16 +174,14 @@ impl Plan {
     /// Writes message `seq`'s JSON payload into `out` (cleared first); `t_us` is its intended
     /// send time, µs since the test started, and `run` the test's run tag (it must not need
     /// escaping in a JSON string: letters, digits and `-`).
-    pub fn payload_into(&self, seq: usize, t_us: u64, run: &str, out: &mut Vec<u8>) {
+    pub fn payload_into(&self, seq: usize, t_us: u64, run: &str, out: &mut String) {
         out.clear();
         let g = &self.topics[self.topic[seq] as usize];
-        let mut s = String::with_capacity(256);
-        let _ = write!(s, "{{\"seq\":{seq},\"t_us\":{t_us},\"run\":\"{run}\"");
+        let _ = write!(out, "{{\"seq\":{seq},\"t_us\":{t_us},\"run\":\"{run}\"");
         if g.comma {
-            s.push(',');
+            out.push(',');
         }
-        template::render(&g.payload, &self.values(seq), &mut s);
-        out.extend_from_slice(s.as_bytes());
+        template::render(&g.payload, &self.values(seq), out);
     }
 }
 
@@ -250,14 +248,14 @@ mod tests {
         let mut t = String::new();
         plan.topic_into(1, &mut t);
         assert_eq!(t, "city/chelsea/parking/parking-000008");
-        let mut p = Vec::new();
+        let mut p = String::new();
         plan.payload_into(0, 123_456, "42-abc-1", &mut p);
-        let v: serde_json::Value = serde_json::from_slice(&p).expect("payload is JSON");
+        let v: serde_json::Value = serde_json::from_str(&p).expect("payload is JSON");
         assert_eq!(v["seq"], 0);
         assert_eq!(v["run"], "42-abc-1");
         assert_eq!(v["sensor"], "air_quality-000007");
         assert!(v["pm2_5_ugm3"].as_f64().is_some());
-        assert_eq!(parse_header(&p), Some(Header { seq: 0, t_us: 123_456, run: b"42-abc-1" }));
+        assert_eq!(parse_header(p.as_bytes()), Some(Header { seq: 0, t_us: 123_456, run: b"42-abc-1" }));
         assert_eq!(parse_header(b"{\"seq\":x}"), None);
         // Another tool's (or an older citytwin's) payload without a run tag is not ours.
         assert_eq!(parse_header(b"{\"seq\":0,\"t_us\":5,\"sensor\":\"x\"}"), None);
@@ -273,15 +271,15 @@ mod tests {
         let bay = TopicGroup::new("parking", "soho", "parking/{district}/bay-{id}", "{\"occ\":{occupied}}").unwrap();
         let empty = TopicGroup::new("noise", "soho", "noise/{district}", "{ }").unwrap();
         let plan = Plan { at_us: vec![0, 1], sensor: vec![3, 4], topic: vec![0, 1], topics: vec![bay, empty] };
-        let (mut t, mut p) = (String::new(), Vec::new());
+        let (mut t, mut p) = (String::new(), String::new());
         plan.topic_into(0, &mut t);
         assert_eq!(t, "parking/soho/bay-000003");
         assert_eq!(plan.topics[0].pattern, "parking/soho/bay-+");
         plan.payload_into(0, 9, "r", &mut p);
-        let v: serde_json::Value = serde_json::from_slice(&p).expect("JSON");
+        let v: serde_json::Value = serde_json::from_str(&p).expect("JSON");
         assert!(v["occ"].is_boolean() && v["seq"] == 0, "{v}");
         plan.payload_into(1, 9, "r", &mut p);
-        assert_eq!(p, b"{\"seq\":1,\"t_us\":9,\"run\":\"r\" }");
+        assert_eq!(p, "{\"seq\":1,\"t_us\":9,\"run\":\"r\" }");
         assert_eq!(plan.filter(), "#");
         let one = Plan { topics: vec![plan.topics[1].clone()], ..Plan::default() };
         assert_eq!(one.filter(), "noise/soho/#");

@@ -14,6 +14,9 @@ pub enum Seg {
     Index(usize),
 }
 
+/// Where a section's resolver reports a problem: (key path, message, hint).
+pub type Report<'a> = &'a mut dyn FnMut(&KeyPath, String, Option<String>);
+
 /// A key path such as `sensors[1].power.battery`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyPath(pub Vec<Seg>);

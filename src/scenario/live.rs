@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue;
-use super::error::{KeyPath, nearest};
+use super::error::{KeyPath, Report, nearest};
 use crate::live::{readings, template};
 
 /// The topic template when the scenario gives none.
@@ -66,11 +66,7 @@ impl LiveTemplates {
 }
 
 /// Resolves `[live]`, reporting each problem against its key.
-pub fn resolve(
-    s: &LiveSection,
-    path: &KeyPath,
-    err: &mut impl FnMut(&KeyPath, String, Option<String>),
-) -> LiveTemplates {
+pub fn resolve(s: &LiveSection, path: &KeyPath, err: Report) -> LiveTemplates {
     let topic_hint = || Some("e.g. \"city/{district}/{kind}/{sensor}\"".to_string());
     if let Some(t) = &s.topic
         && let Err(e) = template::check_topic(t)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::error::KeyPath;
+use super::error::{KeyPath, Report};
 use super::units::{Bitrate, Duration};
 use crate::pipeline::{
     Aggregation, Batch, BrokerConfig, DEFAULT_MAX_QUEUED_MESSAGES, GatewayConfig, HopConfig, Overflow, PipelineConfig,
@@ -180,9 +180,6 @@ pub struct Design {
     /// The engine's configuration (outages are added when the World is built).
     pub config: PipelineConfig,
 }
-
-/// Where problems go: (key path, message, hint).
-pub type Report<'a> = &'a mut dyn FnMut(&KeyPath, String, Option<String>);
 
 /// Resolves one design; `bucket_us` is the queue-depth bucket (the time-series bucket).
 pub fn design(spec: &PipelineSpec, name: String, path: &KeyPath, bucket_us: u64, err: Report) -> Design {

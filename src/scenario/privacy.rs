@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::error::KeyPath;
+use super::error::{KeyPath, Report};
 use super::units::{Distance, Duration};
 use crate::time::SimTime;
 
@@ -162,9 +162,6 @@ pub struct PrivacyConfig {
     /// Designs.
     pub designs: Vec<Handling>,
 }
-
-/// Where problems go: (key path, message, hint).
-pub type Report<'a> = &'a mut dyn FnMut(&KeyPath, String, Option<String>);
 
 /// Resolves `[privacy]`; `residents` is the preset's population living in the simulated area
 /// (None without a preset) and `duration` the scenario's.

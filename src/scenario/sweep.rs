@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::error::KeyPath;
+use super::error::{KeyPath, Report};
 
 /// Replications per grid point when neither the file nor `--reps` says.
 pub const DEFAULT_REPLICATIONS: u32 = 5;
@@ -136,9 +136,6 @@ pub struct SweepConfig {
     /// Metrics charted.
     pub metrics: Vec<String>,
 }
-
-/// How a problem is reported: key path, message, hint.
-pub type Report<'a> = &'a mut dyn FnMut(&KeyPath, String, Option<String>);
 
 impl Param {
     /// A value listed twice (by its label, as the CSV files and charts show it), if any.

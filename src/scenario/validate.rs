@@ -4,7 +4,7 @@
 
 use super::catalogue::{self, SensorKind};
 use super::cities::{self, City};
-use super::error::{KeyPath, Problem, nearest};
+use super::error::{KeyPath, Problem, Report, nearest};
 use super::live::{LiveSection, LiveTemplates};
 use super::load::Parsed;
 use super::pipeline::{Design, PipelineSpec};
@@ -685,65 +685,60 @@ impl Checker<'_> {
         self.problems.push(self.parsed.problem(path, message, hint.map(str::to_string)));
     }
 
-    /// `[pipeline]` or `[[pipelines]]`, not both; designs need distinct names.
-    fn pipelines(&mut self, file: &Sections, bucket: SimTime, root: &KeyPath) -> Vec<Design> {
+    /// Runs a section's resolver with a reporter that records each problem against the file.
+    fn reporting<T>(&mut self, resolve: impl FnOnce(Report) -> T) -> T {
         let parsed = self.parsed;
         let mut problems = Vec::new();
-        let mut err = |p: &KeyPath, m: String, h: Option<String>| problems.push(parsed.problem(p, m, h));
-        let mut out = Vec::new();
-        if let Some(spec) = &file.pipeline {
-            if !file.pipelines.is_empty() {
-                err(
-                    &root.key("pipelines"),
-                    "give one [pipeline] or several [[pipelines]], not both".into(),
-                    Some("move [pipeline] into a [[pipelines]] entry with a name".into()),
-                );
-            }
-            let name = spec.name.clone().unwrap_or_else(|| "pipeline".into());
-            out.push(super::pipeline::design(spec, name, &root.key("pipeline"), bucket.0, &mut err));
-        }
-        for (i, spec) in &file.pipelines {
-            let path = root.key("pipelines").index(*i);
-            let Some(name) = spec.name.clone() else {
-                err(&path, "each of several designs needs a `name`".into(), Some("name = \"edge aggregation\"".into()));
-                continue;
-            };
-            if out.iter().any(|d: &Design| d.name == name) {
-                err(&path.key("name"), format!("two designs are named \"{name}\""), None);
-            }
-            out.push(super::pipeline::design(spec, name, &path, bucket.0, &mut err));
-        }
+        let out = resolve(&mut |p, m, h| problems.push(parsed.problem(p, m, h)));
         self.problems.extend(problems);
         out
     }
 
+    /// `[pipeline]` or `[[pipelines]]`, not both; designs need distinct names.
+    fn pipelines(&mut self, file: &Sections, bucket: SimTime, root: &KeyPath) -> Vec<Design> {
+        self.reporting(|err| {
+            let mut out = Vec::new();
+            if let Some(spec) = &file.pipeline {
+                if !file.pipelines.is_empty() {
+                    err(
+                        &root.key("pipelines"),
+                        "give one [pipeline] or several [[pipelines]], not both".into(),
+                        Some("move [pipeline] into a [[pipelines]] entry with a name".into()),
+                    );
+                }
+                let name = spec.name.clone().unwrap_or_else(|| "pipeline".into());
+                out.push(super::pipeline::design(spec, name, &root.key("pipeline"), bucket.0, err));
+            }
+            for (i, spec) in &file.pipelines {
+                let path = root.key("pipelines").index(*i);
+                let Some(name) = spec.name.clone() else {
+                    let hint = Some("name = \"edge aggregation\"".into());
+                    err(&path, "each of several designs needs a `name`".into(), hint);
+                    continue;
+                };
+                if out.iter().any(|d: &Design| d.name == name) {
+                    err(&path.key("name"), format!("two designs are named \"{name}\""), None);
+                }
+                out.push(super::pipeline::design(spec, name, &path, bucket.0, err));
+            }
+            out
+        })
+    }
+
     /// Resolves `[sweep]`.
     fn sweep(&mut self, s: &SweepSection, path: &KeyPath) -> SweepConfig {
-        let parsed = self.parsed;
-        let mut problems = Vec::new();
-        let config = super::sweep::resolve(s, path, &mut |p, m, h| problems.push(parsed.problem(p, m, h)));
-        self.problems.extend(problems);
-        config
+        self.reporting(|err| super::sweep::resolve(s, path, err))
     }
 
     /// Resolves `[live]`.
     fn live(&mut self, s: &LiveSection, path: &KeyPath) -> LiveTemplates {
-        let parsed = self.parsed;
-        let mut problems = Vec::new();
-        let templates = super::live::resolve(s, path, &mut |p, m, h| problems.push(parsed.problem(p, m, h)));
-        self.problems.extend(problems);
-        templates
+        self.reporting(|err| super::live::resolve(s, path, err))
     }
 
     /// Resolves `[privacy]`, sizing the population from the preset's density.
     fn privacy(&mut self, p: &PrivacySection, city: &CityModel, duration: SimTime, path: &KeyPath) -> PrivacyConfig {
         let residents = city.preset.map(|c| c.population as f64 * (city.area_km2 / c.land_area_km2).min(1.0));
-        let parsed = self.parsed;
-        let mut problems = Vec::new();
-        let mut err = |p: &KeyPath, m: String, h: Option<String>| problems.push(parsed.problem(p, m, h));
-        let config = super::privacy::resolve(p, residents, duration, path, &mut err);
-        self.problems.extend(problems);
-        config
+        self.reporting(|err| super::privacy::resolve(p, residents, duration, path, err))
     }
 
     /// Each sensor group's handling design: its `data.handling` by name, else the deployed one.

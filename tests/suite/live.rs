@@ -459,14 +459,13 @@ fn live_templates_shape_topics_and_payloads() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json")).unwrap();
     let l = &summary["live"];
     assert_eq!(n(&l["received"]), n(&l["planned"]), "{l}");
-    let mut patterns: Vec<&str> =
-        l["topics"].as_array().unwrap().iter().map(|t| t["topic"].as_str().unwrap()).collect();
+    let topics = l["topics"].as_array().unwrap();
+    let mut patterns: Vec<&str> = topics.iter().map(|t| t["topic"].as_str().unwrap()).collect();
     patterns.sort_unstable();
     assert_eq!(
         patterns,
         ["city/north/air_quality/+", "city/south/air_quality/+", "parking/north/bay-+", "parking/south/bay-+"]
     );
-    let topics = l["topics"].as_array().unwrap();
     assert!(topics.iter().all(|t| t["topic"].as_str().unwrap().contains(t["district"].as_str().unwrap())), "{l}");
     let line = String::from_utf8(sub.wait_with_output().expect("mosquitto_sub").stdout).unwrap();
     let (topic, payload) = line.trim().split_once(' ').expect("topic and payload");
