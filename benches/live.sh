@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Live bench: `citytwin live` beside mosquitto_pub on the same loopback broker (mosquitto, or
-# rumqttd with BROKER=rumqttd), in the same run, end to end (publish -> broker -> a subscriber in the same run), at QoS 0 and 1.
+# rumqttd with BROKER=rumqttd), in the same run, end to end (publish -> broker -> a subscriber
+# in the same run), at QoS 0 and 1.
 #
 #   benches/live.sh                 # 3 rounds
 #   ROUNDS=5 N=300000 benches/live.sh
