@@ -243,8 +243,7 @@ fn live_message(c: &mut Criterion) {
         b.iter(|| {
             let mut bytes = 0;
             for seq in 0..n {
-                plan.topic_into(seq, &mut topic);
-                plan.payload_into(seq, seq as u64 * 1000, "123-abcdef-0", &mut payload);
+                plan.message_into(seq, seq as u64 * 1000, "123-abcdef-0", &mut topic, &mut payload);
                 bytes += topic.len() + payload.len();
             }
             black_box(bytes)

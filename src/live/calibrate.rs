@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use super::engine::{Outcome, SENT};
 use super::report::LiveReport;
-use crate::pipeline::{BrokerConfig, HopConfig, Message, Pipeline, PipelineConfig, PipelineReport, Qos, Service};
+use crate::pipeline::{BrokerConfig, HopConfig, Message, Pipeline, PipelineConfig, PipelineReport, Qos};
 use crate::scenario::Scenario;
 
 /// One metric, live and modelled.
@@ -85,8 +85,9 @@ const METRIC_NAMES: [&str; 4] = ["throughput_per_s", "p50_ms", "p99_ms", "drop_r
 /// Bounds of the fitted mean service time, µs.
 const FIT_RANGE_US: (f64, f64) = (1.0, 1e6);
 
-/// Golden-section steps: the bracket shrinks to 0.618^40 of ln(1e6), far below a µs.
-const FIT_STEPS: usize = 40;
+/// Golden-section steps: the bracket on ln(service) shrinks to 0.618^24 of ln(1e6), about
+/// 1e-4, so the fit is within 0.01 % of the best service time.
+const FIT_STEPS: usize = 24;
 
 /// The broker model for `scenario`: (source, config).
 pub fn broker_model(scenario: &Scenario, qos: u8, max_queued: Option<u32>) -> (String, BrokerConfig) {
@@ -107,31 +108,52 @@ pub fn broker_model(scenario: &Scenario, qos: u8, max_queued: Option<u32>) -> (S
     (from, cfg)
 }
 
-/// Replays the live publishes through the broker model.
-pub fn model(outcome: &Outcome, broker: &BrokerConfig, seed: u64) -> Result<PipelineReport, String> {
-    let config = PipelineConfig { hops: vec![HopConfig::Broker(broker.clone())], depth_bucket_us: 1_000_000 };
-    let mut p = Pipeline::new(&config, seed)?;
-    let mut last = 0;
-    let mut sent: Vec<(u64, usize)> = outcome
-        .flags
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| *f & SENT != 0)
-        .map(|(seq, _)| (outcome.sent_us[seq], seq))
-        .collect();
-    sent.sort_unstable();
-    for (t, seq) in sent {
-        last = last.max(t);
-        p.offer(Message { id: seq as u64, intended_us: t, arrival_us: t, gateway: None, client: 0, bytes: 200 });
-    }
-    // Long enough for any queue the model can build to empty.
-    Ok(p.finish(last + 600_000_000))
+/// What the model replays: the live run's publishes in send order, built once for every
+/// model run of the fit.
+struct Replay {
+    /// (sent at, µs since the test started; seq) of every message handed to the client.
+    sends: Vec<(u64, usize)>,
+    /// The publishing window, s (never 0).
+    window_s: f64,
 }
 
-/// The publishing window, s (never 0).
-fn window_s(outcome: &Outcome) -> f64 {
-    let (w0, w1) = outcome.publish_window_us;
-    (w1.saturating_sub(w0) as f64 / 1e6).max(1e-6)
+impl Replay {
+    fn new(outcome: &Outcome) -> Replay {
+        let mut sends: Vec<(u64, usize)> = outcome
+            .flags
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| *f & SENT != 0)
+            .map(|(seq, _)| (outcome.sent_us[seq], seq))
+            .collect();
+        sends.sort_unstable();
+        let (w0, w1) = outcome.publish_window_us;
+        Replay { sends, window_s: (w1.saturating_sub(w0) as f64 / 1e6).max(1e-6) }
+    }
+
+    /// Replays the publishes through the broker model.
+    fn model(&self, broker: &BrokerConfig, seed: u64) -> Result<PipelineReport, String> {
+        let config = PipelineConfig { hops: vec![HopConfig::Broker(broker.clone())], depth_bucket_us: 1_000_000 };
+        let mut p = Pipeline::new(&config, seed)?;
+        for &(t, seq) in &self.sends {
+            p.offer(Message { id: seq as u64, intended_us: t, arrival_us: t, gateway: None, client: 0, bytes: 200 });
+        }
+        let last = self.sends.last().map_or(0, |&(t, _)| t);
+        // Long enough for any queue the model can build to empty.
+        Ok(p.finish(last + 600_000_000))
+    }
+
+    /// The model's metrics with the consumer's mean service time at `mean_us`.
+    fn metrics_at(&self, broker: &BrokerConfig, mean_us: f64, seed: u64) -> Result<Metrics, String> {
+        let b = BrokerConfig { consumer_service: broker.consumer_service.with_mean(mean_us), ..broker.clone() };
+        let e2e = self.model(&b, seed)?.end_to_end;
+        Ok([
+            e2e.delivered as f64 / self.window_s,
+            e2e.latency_ms.p50,
+            e2e.latency_ms.p99,
+            share(e2e.dropped + e2e.in_flight, self.sends.len() as u64),
+        ])
+    }
 }
 
 /// The share of `published` that `n` is (0 when nothing was published).
@@ -139,22 +161,12 @@ fn share(n: u64, published: u64) -> f64 {
     if published == 0 { 0.0 } else { n as f64 / published as f64 }
 }
 
-fn live_metrics(live: &LiveReport, outcome: &Outcome) -> Metrics {
+fn live_metrics(live: &LiveReport, replay: &Replay) -> Metrics {
     [
-        live.received as f64 / window_s(outcome),
+        live.received as f64 / replay.window_s,
         live.latency_ms.p50,
         live.latency_ms.p99,
         share(live.published.saturating_sub(live.received), live.published),
-    ]
-}
-
-fn model_metrics(model: &PipelineReport, outcome: &Outcome, published: u64) -> Metrics {
-    let e2e = &model.end_to_end;
-    [
-        e2e.delivered as f64 / window_s(outcome),
-        e2e.latency_ms.p50,
-        e2e.latency_ms.p99,
-        share(e2e.dropped + e2e.in_flight, published),
     ]
 }
 
@@ -182,29 +194,6 @@ fn misfit(live: &Metrics, model: &Metrics) -> f64 {
         + (model[3] - live[3]).powi(2)
 }
 
-/// `service` with its mean moved to `mean_us`, its shape kept.
-fn with_mean(service: &Service, mean_us: f64) -> Service {
-    match *service {
-        Service::Constant { .. } => Service::Constant { us: mean_us.round().max(1.0) as u64 },
-        Service::Exponential { .. } => Service::Exponential { mean_us },
-        Service::LogNormal { sigma, .. } => {
-            Service::LogNormal { median_us: mean_us / (sigma * sigma / 2.0).exp(), sigma }
-        }
-    }
-}
-
-/// The model's metrics with the consumer's mean service time at `mean_us`.
-fn model_at(
-    outcome: &Outcome,
-    broker: &BrokerConfig,
-    mean_us: f64,
-    seed: u64,
-    published: u64,
-) -> Result<Metrics, String> {
-    let b = BrokerConfig { consumer_service: with_mean(&broker.consumer_service, mean_us), ..broker.clone() };
-    Ok(model_metrics(&model(outcome, &b, seed)?, outcome, published))
-}
-
 /// The model as configured, and with the service time fitted.
 struct Fit {
     configured: Metrics,
@@ -215,19 +204,13 @@ struct Fit {
 /// Fits the broker's mean consumer service time (µs) to the live metrics by golden-section
 /// search on its logarithm. The best of every point evaluated wins, the configured service time
 /// among them, so the fit is never further off than the configuration.
-fn fit_service(
-    live: &Metrics,
-    outcome: &Outcome,
-    broker: &BrokerConfig,
-    seed: u64,
-    published: u64,
-) -> Result<Fit, String> {
+fn fit_service(live: &Metrics, replay: &Replay, broker: &BrokerConfig, seed: u64) -> Result<Fit, String> {
     let configured_us = broker.consumer_service.mean_us();
-    let configured = model_at(outcome, broker, configured_us, seed, published)?;
+    let configured = replay.metrics_at(broker, configured_us, seed)?;
     let mut best = (misfit(live, &configured), configured_us, configured);
     let mut cost = |ln_us: f64| -> Result<f64, String> {
-        let us = with_mean(&broker.consumer_service, ln_us.exp()).mean_us();
-        let m = model_at(outcome, broker, us, seed, published)?;
+        let us = broker.consumer_service.with_mean(ln_us.exp()).mean_us();
+        let m = replay.metrics_at(broker, us, seed)?;
         let f = misfit(live, &m);
         if f < best.0 {
             best = (f, us, m);
@@ -262,9 +245,9 @@ pub fn calibrate(
     broker: &BrokerConfig,
     seed: u64,
 ) -> Result<Calibration, String> {
-    let measured = live_metrics(live, outcome);
-    let published = live.published;
-    let fit = fit_service(&measured, outcome, broker, seed, published)?;
+    let replay = Replay::new(outcome);
+    let measured = live_metrics(live, &replay);
+    let fit = fit_service(&measured, &replay, broker, seed)?;
     Ok(Calibration {
         schema: "citytwin.calibration/1",
         broker: live.broker.clone(),
@@ -273,7 +256,7 @@ pub fn calibrate(
         model_max_queued_messages: broker.max_queued_messages,
         model_consumers: broker.consumer_workers,
         model_service_ms: broker.consumer_service.mean_us() / 1e3,
-        published,
+        published: live.published,
         metrics: rows(&measured, &fit.configured),
         fitted: Fitted { service_ms: fit.service_us / 1e3, metrics: rows(&measured, &fit.fitted) },
     })
@@ -282,6 +265,8 @@ pub fn calibrate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::random::{Purpose, draw, exponential};
+    use crate::pipeline::Service;
 
     /// Oracle: with a consumer far faster than the publishes, the model delivers everything it
     /// is offered, each after exactly the constant service time.
@@ -293,25 +278,18 @@ mod tests {
         let sc = crate::scenario::from_str("t.toml", text, &[], None).expect("valid");
         let (from, broker) = broker_model(&sc, 1, None);
         assert_eq!(from, "defaults");
-        let r = model(&outcome, &broker, 1).unwrap();
+        let r = Replay::new(&outcome).model(&broker, 1).unwrap();
         assert_eq!(r.end_to_end.delivered, n as u64);
         assert!((r.end_to_end.latency_ms.p50 - 0.1).abs() < 0.01, "{:?}", r.end_to_end.latency_ms);
     }
 
-    /// `n` publishes as a Poisson stream of `rate` per second (SplitMix64 uniforms).
+    /// `n` publishes as a Poisson stream of `rate` per second (the crate's counter-based
+    /// exponential draws).
     fn poisson_outcome(n: usize, rate: f64) -> Outcome {
-        let mut state = 7u64;
-        let mut uniform = || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        };
         let mut t = 0.0;
-        let sent_us: Vec<u64> = (0..n)
-            .map(|_| {
-                t += -(1.0 - uniform()).ln() / rate;
+        let sent_us: Vec<u64> = (0..n as u64)
+            .map(|i| {
+                t += exponential(draw(7, Purpose::ReportTiming, 0, i), 1.0 / rate);
                 (t * 1e6) as u64
             })
             .collect();
@@ -337,9 +315,10 @@ mod tests {
     fn fit_without_queueing_is_the_latency() {
         let n = 200;
         let outcome = sent_at((0..n as u64).map(|i| i * 10_000).collect());
-        let live = [n as f64 / window_s(&outcome), 0.25, 0.25, 0.0];
+        let replay = Replay::new(&outcome);
+        let live = [n as f64 / replay.window_s, 0.25, 0.25, 0.0];
         let broker = BrokerConfig::default();
-        let us = fit_service(&live, &outcome, &broker, 1, n as u64).unwrap().service_us;
+        let us = fit_service(&live, &replay, &broker, 1).unwrap().service_us;
         assert_eq!(us, 250.0);
     }
 
@@ -355,7 +334,7 @@ mod tests {
         let gap = 1.0 / 400e-6 - lambda;
         let live = [lambda, 2f64.ln() / gap * 1e3, 100f64.ln() / gap * 1e3, 0.0];
         let broker = BrokerConfig { consumer_service: Service::Exponential { mean_us: 100.0 }, ..Default::default() };
-        let fit = fit_service(&live, &outcome, &broker, 3, 40_000).unwrap();
+        let fit = fit_service(&live, &Replay::new(&outcome), &broker, 3).unwrap();
         let us = fit.service_us;
         assert!((us / 400.0 - 1.0).abs() < 0.03, "fitted {us} µs");
         let m = fit.fitted;

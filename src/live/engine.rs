@@ -608,8 +608,7 @@ fn publish(plan: &Plan, cfg: &EngineConfig, clients: &[AsyncClient], sh: &Shared
             unsent(LATE);
             continue;
         }
-        plan.topic_into(seq, &mut topic);
-        plan.payload_into(seq, intended, tag, &mut payload);
+        plan.message_into(seq, intended, tag, &mut topic, &mut payload);
         let c = plan.sensor[seq] as usize % clients.len();
         loop {
             if sh.stop.load(Relaxed) {

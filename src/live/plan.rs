@@ -153,39 +153,31 @@ impl Plan {
         filter
     }
 
-    fn values(&self, seq: usize) -> Values<'_> {
+    /// Writes message `seq`'s topic and JSON payload into `topic` and `payload` (each cleared
+    /// first); `t_us` is its intended send time, µs since the test started, and `run` the test's
+    /// run tag (it must not need escaping in a JSON string: letters, digits and `-`).
+    pub fn message_into(&self, seq: usize, t_us: u64, run: &str, topic: &mut String, payload: &mut String) {
         let g = &self.topics[self.topic[seq] as usize];
         let sensor = self.sensor[seq];
-        Values {
+        let v = Values {
             kind: g.kind,
             fields: g.fields,
             sensor,
             hash: readings::reading_hash(sensor, seq),
             sim_us: self.at_us[seq],
-        }
-    }
-
-    /// Writes message `seq`'s topic into `out` (cleared first).
-    pub fn topic_into(&self, seq: usize, out: &mut String) {
-        out.clear();
-        template::render(&self.topics[self.topic[seq] as usize].topic, &self.values(seq), out);
-    }
-
-    /// Writes message `seq`'s JSON payload into `out` (cleared first); `t_us` is its intended
-    /// send time, µs since the test started, and `run` the test's run tag (it must not need
-    /// escaping in a JSON string: letters, digits and `-`).
-    pub fn payload_into(&self, seq: usize, t_us: u64, run: &str, out: &mut String) {
-        out.clear();
-        let g = &self.topics[self.topic[seq] as usize];
-        let _ = write!(out, "{{\"seq\":{seq},\"t_us\":{t_us},\"run\":\"{run}\"");
+        };
+        topic.clear();
+        template::render(&g.topic, &v, topic);
+        payload.clear();
+        let _ = write!(payload, "{{\"seq\":{seq},\"t_us\":{t_us},\"run\":\"{run}\"");
         if g.comma {
-            out.push(',');
+            payload.push(',');
         }
-        template::render(&g.payload, &self.values(seq), out);
+        template::render(&g.payload, &v, payload);
     }
 }
 
-/// The header of a payload written by [`Plan::payload_into`].
+/// The header of a payload written by [`Plan::message_into`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header<'a> {
     /// The message's index in the plan.
@@ -196,7 +188,7 @@ pub struct Header<'a> {
     pub run: &'a [u8],
 }
 
-/// Reads `seq`, `t_us` and `run` from the start of a payload written by [`Plan::payload_into`];
+/// Reads `seq`, `t_us` and `run` from the start of a payload written by [`Plan::message_into`];
 /// None when the payload does not start that way (not a citytwin live message).
 pub fn parse_header(payload: &[u8]) -> Option<Header<'_>> {
     let rest = payload.strip_prefix(b"{\"seq\":")?;
@@ -245,11 +237,10 @@ mod tests {
     #[test]
     fn topic_and_payload_round_trip() {
         let plan = tiny();
-        let mut t = String::new();
-        plan.topic_into(1, &mut t);
+        let (mut t, mut p) = (String::new(), String::new());
+        plan.message_into(1, 0, "r", &mut t, &mut p);
         assert_eq!(t, "city/chelsea/parking/parking-000008");
-        let mut p = String::new();
-        plan.payload_into(0, 123_456, "42-abc-1", &mut p);
+        plan.message_into(0, 123_456, "42-abc-1", &mut t, &mut p);
         let v: serde_json::Value = serde_json::from_str(&p).expect("payload is JSON");
         assert_eq!(v["seq"], 0);
         assert_eq!(v["run"], "42-abc-1");
@@ -272,13 +263,12 @@ mod tests {
         let empty = TopicGroup::new("noise", "soho", "noise/{district}", "{ }").unwrap();
         let plan = Plan { at_us: vec![0, 1], sensor: vec![3, 4], topic: vec![0, 1], topics: vec![bay, empty] };
         let (mut t, mut p) = (String::new(), String::new());
-        plan.topic_into(0, &mut t);
+        plan.message_into(0, 9, "r", &mut t, &mut p);
         assert_eq!(t, "parking/soho/bay-000003");
         assert_eq!(plan.topics[0].pattern, "parking/soho/bay-+");
-        plan.payload_into(0, 9, "r", &mut p);
         let v: serde_json::Value = serde_json::from_str(&p).expect("JSON");
         assert!(v["occ"].is_boolean() && v["seq"] == 0, "{v}");
-        plan.payload_into(1, 9, "r", &mut p);
+        plan.message_into(1, 9, "r", &mut t, &mut p);
         assert_eq!(p, "{\"seq\":1,\"t_us\":9,\"run\":\"r\" }");
         assert_eq!(plan.filter(), "#");
         let one = Plan { topics: vec![plan.topics[1].clone()], ..Plan::default() };

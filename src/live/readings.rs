@@ -8,6 +8,12 @@
 
 use std::fmt::Write as _;
 
+use crate::model::random::mix64;
+
+/// Fields a kind may have: field `i` draws from bits `8i..8i+16` of the reading hash and the
+/// battery from the slot after the last, so more would overlap the battery's bits.
+pub const MAX_FIELDS: usize = 5;
+
 /// How a field's value is drawn from a uniform `u` in [0, 1).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Draw {
@@ -119,7 +125,8 @@ pub fn default_payload(kind: &str) -> String {
 
 /// The hash a message's readings are drawn from.
 pub fn reading_hash(sensor: u32, seq: usize) -> u64 {
-    splitmix(u64::from(sensor) << 32 ^ seq as u64)
+    // SplitMix64 of the (sensor, seq) word.
+    mix64((u64::from(sensor) << 32 ^ seq as u64).wrapping_add(0x9E37_79B9_7F4A_7C15))
 }
 
 /// Uniform `k` of a reading hash, in [0, 1).
@@ -141,7 +148,7 @@ pub fn write_field(fields: &[Field], index: usize, h: u64, sensor: u32, out: &mu
 
 /// Writes the battery voltage for reading hash `h`.
 pub fn write_battery(h: u64, out: &mut String) {
-    let _ = write!(out, "{}", Fx(3.3 + 0.4 * uniform(h, 5), 2));
+    let _ = write!(out, "{}", Fx(3.3 + 0.4 * uniform(h, MAX_FIELDS as u32), 2));
 }
 
 /// A number with a fixed count of decimals, written with integer arithmetic (much cheaper than
@@ -163,13 +170,6 @@ impl std::fmt::Display for Fx {
     }
 }
 
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +184,14 @@ mod tests {
             }
         }
         assert!(default_payload("camera").contains("\"event\":\"{event}\""));
+    }
+
+    /// Invariant: no kind has more fields than the reading hash has slots for.
+    #[test]
+    fn every_kind_fits_the_reading_hash() {
+        for kind in crate::scenario::catalogue::ids().into_iter().chain(["unknown_kind"]) {
+            assert!(fields(kind).len() <= MAX_FIELDS, "{kind}");
+        }
     }
 
     /// Oracle: fixed-point text as `format!("{:.N}")` writes it.

@@ -59,7 +59,7 @@ fn pieces(text: &str) -> Vec<(bool, &str)> {
 }
 
 /// The placeholders a template for `kind` may use.
-pub fn allowed(kind: &str, payload: bool) -> Vec<&'static str> {
+fn allowed(kind: &str, payload: bool) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = readings::NAMING.to_vec();
     if payload {
         names.extend(readings::PAYLOAD_EXTRA);

@@ -70,6 +70,18 @@ impl Service {
         }
     }
 
+    /// The same distribution with its mean moved to `mean_us`, its shape kept (a log-normal
+    /// keeps its sigma: median = mean / e^(sigma^2 / 2)).
+    pub fn with_mean(&self, mean_us: f64) -> Service {
+        match *self {
+            Service::Constant { .. } => Service::Constant { us: mean_us.round().max(1.0) as u64 },
+            Service::Exponential { .. } => Service::Exponential { mean_us },
+            Service::LogNormal { sigma, .. } => {
+                Service::LogNormal { median_us: mean_us / (sigma * sigma / 2.0).exp(), sigma }
+            }
+        }
+    }
+
     fn validate(&self, hop: &str) -> Result<(), String> {
         let ok = |x: f64| x.is_finite() && x > 0.0;
         match *self {

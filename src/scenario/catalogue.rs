@@ -384,6 +384,15 @@ pub fn ids() -> Vec<&'static str> {
     KINDS.iter().map(|k| k.id).collect()
 }
 
+/// The hint for a kind id not in the catalogue: the nearest id, else all of them.
+pub fn unknown_kind_hint(kind: &str) -> String {
+    let ids = ids();
+    match super::error::nearest(kind, ids.iter().copied()) {
+        Some(n) => format!("did you mean \"{n}\"?"),
+        None => format!("built-in kinds: {}", ids.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

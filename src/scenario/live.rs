@@ -2,7 +2,8 @@
 //! `citytwin live` and `citytwin calibrate` publish with, for every kind (`topic`) or per sensor
 //! kind (`[live.kinds.<kind>]`, `topic` and `payload`), so the test traffic matches what the
 //! ingestion stack under test expects. `citytwin run` ignores it. Templates are checked here, at
-//! load time: placeholders, topic wildcards, and a sample payload that must parse as JSON.
+//! load time: placeholders, topic wildcards, and a sample payload that must parse as JSON; the
+//! scenario keeps the section as written and resolves a kind's templates when asked.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue;
-use super::error::{KeyPath, Report, nearest};
+use super::error::{KeyPath, Report};
 use crate::live::{readings, template};
 
 /// The topic template when the scenario gives none.
@@ -44,44 +45,30 @@ pub struct KindTemplates {
     pub payload: Option<String>,
 }
 
-/// The resolved templates.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LiveTemplates {
-    /// The topic template for kinds without their own (None: [`DEFAULT_TOPIC`]).
-    pub topic: Option<String>,
-    /// Per kind id.
-    pub kinds: BTreeMap<String, KindTemplates>,
-}
-
-impl LiveTemplates {
-    /// The topic template of `kind`.
+impl LiveSection {
+    /// The topic template of `kind`: its own, else `[live] topic`, else [`DEFAULT_TOPIC`].
     pub fn topic(&self, kind: &str) -> &str {
         self.kinds.get(kind).and_then(|k| k.topic.as_deref()).or(self.topic.as_deref()).unwrap_or(DEFAULT_TOPIC)
     }
 
-    /// The payload template of `kind`.
+    /// The payload template of `kind`: its own, else [`readings::default_payload`].
     pub fn payload(&self, kind: &str) -> String {
         self.kinds.get(kind).and_then(|k| k.payload.clone()).unwrap_or_else(|| readings::default_payload(kind))
     }
 }
 
-/// Resolves `[live]`, reporting each problem against its key.
-pub fn resolve(s: &LiveSection, path: &KeyPath, err: Report) -> LiveTemplates {
+/// Checks `[live]`, reporting each problem against its key.
+pub fn check(s: &LiveSection, path: &KeyPath, err: Report) {
     let topic_hint = || Some("e.g. \"city/{district}/{kind}/{sensor}\"".to_string());
     if let Some(t) = &s.topic
         && let Err(e) = template::check_topic(t)
     {
         err(&path.key("topic"), e, topic_hint());
     }
-    let kinds = catalogue::ids();
     for (kind, k) in &s.kinds {
         let here = path.key("kinds").key(kind);
         if catalogue::find(kind).is_none() {
-            let hint = match nearest(kind, kinds.iter().copied()) {
-                Some(n) => format!("did you mean `{n}`?"),
-                None => format!("sensor kinds: {}", kinds.join(", ")),
-            };
-            err(&here, format!("unknown sensor kind `{kind}`"), Some(hint));
+            err(&here, format!("unknown sensor kind \"{kind}\""), Some(catalogue::unknown_kind_hint(kind)));
             continue;
         }
         if let Some(t) = &k.topic
@@ -96,7 +83,6 @@ pub fn resolve(s: &LiveSection, path: &KeyPath, err: Report) -> LiveTemplates {
             err(&here.key("payload"), e, Some(hint));
         }
     }
-    LiveTemplates { topic: s.topic.clone(), kinds: s.kinds.clone() }
 }
 
 #[cfg(test)]
@@ -105,7 +91,7 @@ mod tests {
 
     fn problems(s: &LiveSection) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        resolve(s, &KeyPath::default().key("live"), &mut |p, m, _| out.push((p.to_string(), m)));
+        check(s, &KeyPath::default().key("live"), &mut |p, m, _| out.push((p.to_string(), m)));
         out
     }
 
@@ -120,12 +106,11 @@ mod tests {
         );
         let s = LiveSection { topic: Some("t/{sensor}".into()), kinds };
         assert!(problems(&s).is_empty());
-        let t = resolve(&s, &KeyPath::default(), &mut |_, _, _| {});
-        assert_eq!(t.topic("parking"), "p/{id}");
-        assert_eq!(t.topic("noise"), "t/{sensor}");
-        assert_eq!(t.payload("parking"), "{\"o\":{occupied}}");
-        assert_eq!(t.payload("noise"), readings::default_payload("noise"));
-        assert_eq!(LiveTemplates::default().topic("noise"), DEFAULT_TOPIC);
+        assert_eq!(s.topic("parking"), "p/{id}");
+        assert_eq!(s.topic("noise"), "t/{sensor}");
+        assert_eq!(s.payload("parking"), "{\"o\":{occupied}}");
+        assert_eq!(s.payload("noise"), readings::default_payload("noise"));
+        assert_eq!(LiveSection::default().topic("noise"), DEFAULT_TOPIC);
     }
 
     /// Oracle: each bad template is reported at its own key.

@@ -252,12 +252,13 @@ fn service(
     if !(0.0..=3.0).contains(&sigma) {
         err(&path.key("sigma"), format!("{sigma}; expected 0..3"), None);
     }
-    match dist.unwrap_or(Distribution::Exponential) {
+    let shape = match dist.unwrap_or(Distribution::Exponential) {
         Distribution::Exponential => Service::Exponential { mean_us },
-        Distribution::Constant => Service::Constant { us: mean_us.round() as u64 },
-        // The mean of a log-normal is median * e^(sigma^2 / 2): keep the mean as given.
-        Distribution::Lognormal => Service::LogNormal { median_us: mean_us / (sigma * sigma / 2.0).exp(), sigma },
-    }
+        Distribution::Constant => Service::Constant { us: 1 },
+        Distribution::Lognormal => Service::LogNormal { median_us: mean_us, sigma },
+    };
+    // The mean as given, whatever the shape.
+    shape.with_mean(mean_us)
 }
 
 fn forwarder(g: &ForwarderSpec, path: &KeyPath, err: Report) -> GatewayConfig {

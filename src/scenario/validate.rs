@@ -5,7 +5,7 @@
 use super::catalogue::{self, SensorKind};
 use super::cities::{self, City};
 use super::error::{KeyPath, Problem, Report, nearest};
-use super::live::{LiveSection, LiveTemplates};
+use super::live::LiveSection;
 use super::load::Parsed;
 use super::pipeline::{Design, PipelineSpec};
 use super::privacy::{PrivacyConfig, PrivacySection};
@@ -72,7 +72,7 @@ pub struct Scenario {
     /// `[sweep]`: the grid and replications `citytwin sweep` runs.
     pub sweep: Option<SweepConfig>,
     /// `[live]`: the MQTT topic and payload templates `citytwin live` publishes with.
-    pub live: LiveTemplates,
+    pub live: LiveSection,
     /// Things worth fixing that do not stop a run (personal data without a declared purpose,
     /// retention or classification of at least private, unless `[privacy] strict`).
     pub warnings: Vec<Problem>,
@@ -640,7 +640,10 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let warnings = v.personal_data(file, &groups, privacy.as_ref().is_some_and(|p| p.strict), &root);
     v.pipeline_failures(file, &pipelines, &root);
     let sweep = file.sweep.as_ref().map(|s| v.sweep(s, &root.key("sweep")));
-    let live = file.live.as_ref().map(|s| v.live(s, &root.key("live"))).unwrap_or_default();
+    if let Some(s) = &file.live {
+        v.live(s, &root.key("live"));
+    }
+    let live = file.live.clone().unwrap_or_default();
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
@@ -730,9 +733,9 @@ impl Checker<'_> {
         self.reporting(|err| super::sweep::resolve(s, path, err))
     }
 
-    /// Resolves `[live]`.
-    fn live(&mut self, s: &LiveSection, path: &KeyPath) -> LiveTemplates {
-        self.reporting(|err| super::live::resolve(s, path, err))
+    /// Checks `[live]`.
+    fn live(&mut self, s: &LiveSection, path: &KeyPath) {
+        self.reporting(|err| super::live::check(s, path, err))
     }
 
     /// Resolves `[privacy]`, sizing the population from the preset's density.
@@ -984,11 +987,7 @@ impl Checker<'_> {
 
     fn sensor_group(&mut self, g: &SensorGroupSpec, path: &KeyPath, city: Option<&CityModel>) -> Option<SensorGroup> {
         let Some(kind) = catalogue::find(&g.kind) else {
-            let ids = catalogue::ids();
-            let hint = match nearest(&g.kind, ids.iter().copied()) {
-                Some(n) => format!("did you mean \"{n}\"?"),
-                None => format!("built-in kinds: {}", ids.join(", ")),
-            };
+            let hint = catalogue::unknown_kind_hint(&g.kind);
             self.err(&path.key("kind"), format!("unknown sensor kind \"{}\"", g.kind), Some(&hint));
             return None;
         };

@@ -68,7 +68,7 @@ const CASES: &[Case] = &[
         edit: ("delivery_ratio_min = 0.9", "delivery_ratio_min = 0.9\n\n[live.kinds.parkng]\ntopic = \"p/{id}\""),
         line: 19,
         key: "live.kinds.parkng",
-        says: "did you mean `parking`?",
+        says: "did you mean \"parking\"?",
     },
     Case {
         name: "unknown key",
