@@ -23,12 +23,15 @@ fn paths(text: Option<String>) -> Option<Vec<String>> {
     Some(text?.split('\0').filter(|l| !l.is_empty()).map(String::from).collect())
 }
 
-/// Every file under `SOURCES`, recursively, in a fixed order.
+/// Every file under `SOURCES`, recursively, in a fixed order. Symbolic links are listed, not
+/// followed into (a link cycle cannot recurse forever); a linked file still hashes its bytes.
 fn source_files() -> Vec<String> {
     fn walk(path: &std::path::Path, out: &mut Vec<String>) {
-        match std::fs::read_dir(path) {
-            Ok(entries) => entries.flatten().for_each(|e| walk(&e.path(), out)),
-            Err(_) if path.is_file() => out.push(path.to_string_lossy().into_owned()),
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => {
+                std::fs::read_dir(path).into_iter().flatten().flatten().for_each(|e| walk(&e.path(), out))
+            }
+            Ok(_) => out.push(path.to_string_lossy().into_owned()),
             Err(_) => {}
         }
     }
