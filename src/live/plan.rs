@@ -95,6 +95,10 @@ impl Plan {
         uplinks.sort_by_key(|d| (d.arrival, d.id));
         let districts: Vec<String> = scenario.city.districts.iter().map(|d| slug(&d.name)).collect();
         let n_groups = scenario.groups.len().max(1);
+        // Groups of one kind share their topic groups: each group's slot is its kind's first group.
+        let kind_of = |g: usize| scenario.groups.get(g).map_or("sensor", |g| g.kind.id);
+        let first_of_kind: Vec<usize> =
+            (0..n_groups).map(|g| (0..=g).find(|&f| kind_of(f) == kind_of(g)).unwrap_or(g)).collect();
         let district_of = |sensor: u32| -> usize {
             let x = report.map.devices.get(sensor as usize).map_or(0.0, |d| f64::from(d.0));
             scenario.city.districts.iter().position(|d| x >= d.x0_m && x < d.x1_m).unwrap_or_else(|| {
@@ -108,9 +112,9 @@ impl Plan {
         for d in uplinks {
             let sensor = (d.id >> 32) as u32;
             let group = usize::from(d.group).min(n_groups - 1);
-            let kind = scenario.groups.get(group).map_or("sensor", |g| g.kind.id);
+            let kind = kind_of(group);
             let district = district_of(sensor);
-            let slot = district * n_groups + group;
+            let slot = district * n_groups + first_of_kind[group];
             if index[slot] == u32::MAX {
                 index[slot] = topics.len() as u32;
                 let place = districts.get(district).cloned().unwrap_or_else(|| kind.to_string());
@@ -275,6 +279,21 @@ mod tests {
         assert_eq!(one.filter(), "noise/soho/#");
         let two = Plan { topics: plan.topics[..1].to_vec(), ..Plan::default() };
         assert_eq!(two.filter(), "parking/soho/#");
+    }
+
+    /// Invariant: one topic group per district and kind, however many sensor groups share the
+    /// kind (two parking groups, one noise group, no districts: two topic groups).
+    #[test]
+    fn groups_of_one_kind_share_their_topic_group() {
+        let text = "[scenario]\nname = \"t\"\nduration = \"2h\"\n[city]\narea_km2 = 1.0\n\
+            [[sensors]]\nkind = \"parking\"\ncount = 5\n[[sensors]]\nkind = \"noise\"\ncount = 5\n\
+            [[sensors]]\nkind = \"parking\"\ncount = 5\nreport_every = \"10m\"\n[[gateways]]\ncount = 1\n";
+        let sc = crate::scenario::from_str("t.toml", text, &[], None).expect("valid");
+        let (_, plan) = crate::live::prepare(&sc, |_| {});
+        let mut kinds: Vec<&str> = plan.topics.iter().map(|g| g.kind).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["noise", "parking"]);
+        assert!(plan.len() > 0 && plan.topic.iter().all(|&t| (t as usize) < plan.topics.len()));
     }
 
     /// Oracle: names become lower-case topic levels without wildcards or separators.

@@ -640,10 +640,8 @@ pub fn resolve(file: &Sections, parsed: &Parsed, seed_override: Option<u64>) -> 
     let warnings = v.personal_data(file, &groups, privacy.as_ref().is_some_and(|p| p.strict), &root);
     v.pipeline_failures(file, &pipelines, &root);
     let sweep = file.sweep.as_ref().map(|s| v.sweep(s, &root.key("sweep")));
-    if let Some(s) = &file.live {
-        v.live(s, &root.key("live"));
-    }
     let live = file.live.clone().unwrap_or_default();
+    v.live(&live, &root.key("live"));
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
