@@ -293,7 +293,7 @@ mod tests {
         let mut kinds: Vec<&str> = plan.topics.iter().map(|g| g.kind).collect();
         kinds.sort_unstable();
         assert_eq!(kinds, ["noise", "parking"]);
-        assert!(plan.len() > 0 && plan.topic.iter().all(|&t| (t as usize) < plan.topics.len()));
+        assert!(!plan.is_empty() && plan.topic.iter().all(|&t| (t as usize) < plan.topics.len()));
     }
 
     /// Oracle: names become lower-case topic levels without wildcards or separators.
